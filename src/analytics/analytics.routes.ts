@@ -1,0 +1,20 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireAuth } from "../auth/require-auth";
+import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { AnalyticsParams, AnalyticsQuery, AnalyticsSchema } from "./analytics.schemas";
+
+export const getAnalytics = createRoute({
+  method: "get",
+  path: "/api/v1/transaction/analytics/{user_id}",
+  operationId: "getAnalytics",
+  summary: "Average transaction value, busiest day and totals for the caller",
+  description: "Over the caller's transactions of every status in one currency. Another user's id answers 403.",
+  tags: ["Analytics"],
+  security: bearerSecurity,
+  middleware: requireAuth,
+  request: { params: AnalyticsParams, query: AnalyticsQuery },
+  responses: {
+    200: jsonContent(AnalyticsSchema, "The caller's analytics"),
+    ...problemResponses("unauthorized", "forbidden", "validation_failed"),
+  },
+});

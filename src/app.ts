@@ -1,0 +1,35 @@
+import { analyticsRouter } from "./analytics";
+import { authRouter } from "./auth";
+import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
+import { readBody } from "./lib/body";
+import { createApp } from "./lib/create-app";
+import { requestContext } from "./lib/middleware";
+import { ApiError } from "./lib/problem";
+import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
+import { transactionsRouter } from "./transactions";
+
+const app = createApp();
+
+app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
+app.use("/api/*", async (c, next) => {
+  if (!c.env.JWT_SECRET) throw new ApiError("internal_error", "The server is misconfigured: JWT_SECRET is not set");
+  return next();
+});
+app.use("/api/*", readBody());
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "Access token from POST /api/v1/user/login",
+});
+
+// Chained so the RPC type keeps every route.
+const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+
+app.doc31("/openapi.json", OPENAPI_INFO);
+app.doc31("/api/v1/openapi.json", OPENAPI_INFO);
+
+/** The app's type, for `hc<AppType>` from hono/client. */
+export type AppType = typeof routes;
+export default routes;

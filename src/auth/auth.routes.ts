@@ -1,0 +1,54 @@
+import { createRoute } from "@hono/zod-openapi";
+import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { requireAuth } from "./require-auth";
+import { LoginFormSchema, LoginJsonSchema, LoginResponseSchema, SignUpSchema, UserProfileSchema } from "./auth.schemas";
+
+const tags = ["Auth"];
+
+export const signUp = createRoute({
+  method: "post",
+  path: "/api/v1/user/sign_up",
+  operationId: "signUp",
+  summary: "Create a user account",
+  tags,
+  request: { body: { required: true, content: { "application/json": { schema: SignUpSchema } } } },
+  responses: {
+    201: jsonContent(UserProfileSchema, "The new user"),
+    ...problemResponses("bad_request", "conflict", "payload_too_large", "unsupported_media_type", "validation_failed"),
+  },
+});
+
+export const login = createRoute({
+  method: "post",
+  path: "/api/v1/user/login",
+  operationId: "login",
+  summary: "Exchange username and password for a bearer token",
+  description: "Accepts JSON or an OAuth2 password form (`application/x-www-form-urlencoded`), so Swagger UI's Authorize works.",
+  tags,
+  request: {
+    body: {
+      content: {
+        "application/json": { schema: LoginJsonSchema },
+        "application/x-www-form-urlencoded": { schema: LoginFormSchema },
+      },
+    },
+  },
+  responses: {
+    200: jsonContent(LoginResponseSchema, "An access token"),
+    ...problemResponses("bad_request", "unauthorized", "payload_too_large", "unsupported_media_type", "validation_failed"),
+  },
+});
+
+export const me = createRoute({
+  method: "get",
+  path: "/api/v1/user/me",
+  operationId: "getMe",
+  summary: "The caller's profile",
+  tags,
+  security: bearerSecurity,
+  middleware: requireAuth,
+  responses: {
+    200: jsonContent(UserProfileSchema, "The caller"),
+    ...problemResponses("unauthorized"),
+  },
+});

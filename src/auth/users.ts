@@ -1,0 +1,53 @@
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { users } from "../db/schema";
+import { newId } from "../lib/ids";
+import { ApiError } from "../lib/problem";
+import { hashPassword } from "./password";
+
+export type UserRow = typeof users.$inferSelect;
+
+export interface NewUser {
+  username: string;
+  password: string;
+  fullName: string;
+  email: string | null;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const text = `${err instanceof Error ? err.message : ""} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  return text.includes("UNIQUE constraint failed");
+}
+
+export async function createUser(db: Database, input: NewUser): Promise<UserRow> {
+  const now = new Date().toISOString();
+  const row: UserRow = {
+    id: newId("usr"),
+    username: input.username,
+    fullName: input.fullName,
+    email: input.email,
+    passwordHash: await hashPassword(input.password),
+    tokenVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await db.insert(users).values(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ApiError("conflict", "That username is taken");
+    throw err;
+  }
+  return row;
+}
+
+export async function findUserByUsername(db: Database, username: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: sql`${users.username} = ${username} COLLATE NOCASE` });
+}
+
+export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: eq(users.id, id) });
+}
+
+export function publicUser(row: UserRow) {
+  return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
+}

@@ -1,0 +1,78 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "./context";
+import { ApiError } from "./problem";
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** Keys whose JSON numbers are money: kept as their exact source text, never as a float. */
+const MONEY_KEYS = new Set(["transaction_amount"]);
+
+interface ReviverContext {
+  source?: string;
+}
+
+/** JSON.parse that keeps money numbers as the literal digits the client sent. */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(text, function (this: unknown, key: string, value: unknown, context?: ReviverContext) {
+    if (typeof value === "number" && MONEY_KEYS.has(key) && context?.source !== undefined) {
+      return context.source;
+    }
+    return value;
+  } as (key: string, value: unknown) => unknown);
+}
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError("payload_too_large", `Request body exceeds ${limit} bytes`);
+}
+
+/**
+ * Reads the body once, within `limit` bytes. JSON bodies must be valid UTF-8 and valid JSON (else 400)
+ * and are re-serialised with money numbers turned into strings, so validators downstream see exact digits.
+ */
+export function readBody(limit = DEFAULT_BODY_LIMIT): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
+    const bytes = await readLimited(c.req.raw, limit);
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
+    if (JSON_MEDIA_TYPE.test(mediaType)) {
+      let value: unknown;
+      try {
+        value = parseJsonExact(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+      } catch {
+        throw new ApiError("bad_request", "Request body is not valid UTF-8 JSON");
+      }
+      // Hono's body cache holds promises at run time although its type says otherwise.
+      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
+    } else {
+      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
+    }
+    return next();
+  };
+}

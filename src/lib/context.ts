@@ -1,0 +1,18 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+
+export interface AuthUser {
+  id: string;
+  username: string;
+  fullName: string;
+  email: string | null;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    user: AuthUser;
+  };
+}
+
+export type AppOpenAPI = OpenAPIHono<AppEnv>;

@@ -1,0 +1,40 @@
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+function validCalendarDate(y: number, m: number, d: number): boolean {
+  if (y < 1000 || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+export function isDateOnly(text: string): boolean {
+  return DATE_ONLY.test(text);
+}
+
+/**
+ * Parses "YYYY-MM-DD" (midnight UTC) or an RFC 3339 date-time with an offset and
+ * returns the UTC instant as "YYYY-MM-DDTHH:MM:SS.sssZ", or null when invalid.
+ */
+export function parseTimestamp(text: string): string | null {
+  const dateOnly = DATE_ONLY.exec(text);
+  if (dateOnly) {
+    const [y, m, d] = dateOnly.slice(1, 4).map(Number) as [number, number, number];
+    return validCalendarDate(y, m, d) ? `${text}T00:00:00.000Z` : null;
+  }
+  const dt = DATE_TIME.exec(text);
+  if (!dt) return null;
+  const [y, m, d, hh, mm, ss] = dt.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [offH, offM] = [Number(dt[9] ?? 0), Number(dt[10] ?? 0)];
+  if (!validCalendarDate(y, m, d) || hh > 23 || mm > 59 || ss > 59 || offH > 23 || offM > 59) return null;
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, "$1"));
+  if (Number.isNaN(ms)) return null;
+  const iso = new Date(ms).toISOString();
+  // Keep 4-digit years so stored timestamps sort lexically.
+  return /^\d{4}-/.test(iso) && iso >= "1000" ? iso : null;
+}
+
+/** The UTC instant just after the given "YYYY-MM-DD" day ends. */
+export function nextDayStart(day: string): string {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString();
+}

@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { AppEnv } from "./context";
+import { newId } from "./ids";
+import { logEvent } from "./log";
+
+const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Echoes a well-formed X-Request-Id or makes one, and logs one line per request. */
+export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const incoming = c.req.header("x-request-id");
+  const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId("req");
+  c.set("requestId", requestId);
+  const started = Date.now();
+  await next();
+  c.res.headers.set("x-request-id", requestId);
+  logEvent("request", {
+    request_id: requestId,
+    method: c.req.method,
+    route: routePath(c),
+    status: c.res.status,
+    duration_ms: Date.now() - started,
+    user_id: c.get("user")?.id ?? null,
+  });
+};

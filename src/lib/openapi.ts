@@ -1,0 +1,33 @@
+import { ProblemSchema, type ErrorCode, ERROR_CODES } from "./problem";
+
+const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
+  bad_request: "Malformed request (for example invalid JSON)",
+  unauthorized: "Missing, invalid or expired bearer token",
+  forbidden: "The resource belongs to another user",
+  not_found: "No such resource for this caller",
+  conflict: "Conflicts with the current state",
+  precondition_failed: "If-Match did not match the current ETag",
+  payload_too_large: "Request body too large",
+  unsupported_media_type: "Unsupported Content-Type",
+  validation_failed: "The request failed validation; `errors` names each field",
+  too_many_requests: "Rate limited; see Retry-After",
+};
+
+/** OpenAPI `responses` entries for the given error codes, all sharing the one Problem schema. */
+export function problemResponses(...codes: ErrorCode[]) {
+  return Object.fromEntries(
+    codes.map((code) => [
+      ERROR_CODES[code],
+      {
+        description: PROBLEM_DESCRIPTIONS[code] ?? code,
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
+    ]),
+  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
+}
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+export function jsonContent<T>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}

@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./context";
+
+/** JSON responses never need to load anything. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** Docs pages load only our own scripts; Swagger UI and ReDoc need inline styles and blob workers. */
+export const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
+
+export const securityHeaders = secureHeaders({
+  contentSecurityPolicy: undefined,
+  strictTransportSecurity: "max-age=63072000; includeSubDomains",
+  crossOriginEmbedderPolicy: false,
+});
+
+/** Sets the strict API CSP unless a route chose its own. */
+export const defaultCsp: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);
+};
+
+export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"];
+
+/** CORS origins come from the CORS_ORIGINS var: "*" or a comma-separated list. */
+export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
+  const configured = (c.env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const allowAll = configured.includes("*");
+  return cors({
+    origin: (origin) => (allowAll ? "*" : configured.includes(origin) ? origin : null),
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id"],
+    allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+    exposeHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  })(c, next);
+};

@@ -1,0 +1,129 @@
+import { z } from "@hono/zod-openapi";
+import { isCurrency } from "../lib/currencies";
+import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
+
+export const TRANSACTION_TYPES = ["credit", "debit"] as const;
+export const TRANSACTION_STATUSES = ["pending", "success", "failed"] as const;
+
+export const CurrencyCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .refine(isCurrency, "must be an ISO 4217 currency code")
+  .openapi({ type: "string", example: "USD", description: "ISO 4217 code (case-insensitive on input)" });
+
+export const Timestamp = z
+  .string()
+  .transform((s, ctx) => {
+    const parsed = parseTimestamp(s);
+    if (parsed === null) {
+      ctx.addIssue({ code: "custom", message: "must be YYYY-MM-DD or an RFC 3339 date-time with offset" });
+      return z.NEVER;
+    }
+    return parsed;
+  })
+  .openapi({ type: "string", example: "2026-11-25T10:30:00Z", description: "RFC 3339 date-time with offset, or YYYY-MM-DD (midnight UTC)" });
+
+/** An inclusive end of range ("YYYY-MM-DD" covers that whole day), turned into an exclusive upper bound. */
+export const RangeEnd = z
+  .string()
+  .transform((s, ctx) => {
+    const parsed = parseTimestamp(s);
+    if (parsed === null) {
+      ctx.addIssue({ code: "custom", message: "must be YYYY-MM-DD or an RFC 3339 date-time with offset" });
+      return z.NEVER;
+    }
+    return isDateOnly(s) ? nextDayStart(s) : new Date(Date.parse(parsed) + 1).toISOString();
+  })
+  .openapi({ type: "string", example: "2026-12-31", description: "Inclusive end; a plain date includes that whole day" });
+
+/** Amounts arrive as strings (JSON numbers are turned into their exact source text before validation). */
+export const Amount = z
+  .union([z.string().max(40), z.number()])
+  .transform((v) => String(v))
+  .openapi({
+    description: "Decimal string (preferred) or JSON number; > 0, at most the currency's minor-unit digits, at most 1e12",
+    example: "125.50",
+  });
+
+const writableFields = {
+  transaction_amount: Amount,
+  transaction_type: z.enum(TRANSACTION_TYPES).openapi({ example: "debit" }),
+  transaction_date: Timestamp,
+  currency: CurrencyCode,
+  status: z.enum(TRANSACTION_STATUSES).openapi({ example: "success" }),
+  description: z.string().max(500).nullable().openapi({ example: "Groceries" }),
+};
+
+export const CreateTransactionSchema = z
+  .strictObject({
+    transaction_amount: writableFields.transaction_amount,
+    transaction_type: writableFields.transaction_type,
+    transaction_date: writableFields.transaction_date.optional(),
+    currency: writableFields.currency.optional(),
+    status: writableFields.status.optional(),
+    description: writableFields.description.optional(),
+  })
+  .openapi("CreateTransaction", {
+    example: { transaction_amount: "125.50", transaction_type: "debit", transaction_date: "2026-11-25", currency: "USD", description: "Groceries" },
+  });
+
+export const UpdateTransactionSchema = z
+  .strictObject({
+    transaction_amount: writableFields.transaction_amount.optional(),
+    transaction_type: writableFields.transaction_type.optional(),
+    transaction_date: writableFields.transaction_date.optional(),
+    currency: writableFields.currency.optional(),
+    status: writableFields.status.optional(),
+    description: writableFields.description.optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, "at least one field is required")
+  .openapi("UpdateTransaction", { example: { status: "failed", description: "Card declined" } });
+
+export const TransactionSchema = z
+  .object({
+    id: z.string().openapi({ example: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }),
+    user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
+    full_name: z.string().openapi({ example: "Ada Lovelace" }),
+    transaction_date: z.string().openapi({ example: "2026-11-25T00:00:00.000Z" }),
+    transaction_amount: z.string().openapi({ example: "125.50" }),
+    transaction_type: z.enum(TRANSACTION_TYPES),
+    currency: z.string().openapi({ example: "USD" }),
+    status: z.enum(TRANSACTION_STATUSES),
+    description: z.string().nullable().openapi({ example: "Groceries" }),
+    created_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
+    updated_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
+  })
+  .openapi("Transaction");
+
+export const TransactionIdParams = z.object({
+  transaction_id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "transaction_id", in: "path" }, example: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }),
+});
+
+export const ListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 }),
+  cursor: z.string().max(200).optional().openapi({ description: "next_cursor from the previous page" }),
+  from: Timestamp.optional().openapi({ description: "Only transactions on or after this date/time" }),
+  to: RangeEnd.optional(),
+  transaction_type: z.enum(TRANSACTION_TYPES).optional(),
+  currency: CurrencyCode.optional(),
+  status: z.enum(TRANSACTION_STATUSES).optional(),
+});
+
+export const TransactionPageSchema = z
+  .object({
+    data: z.array(TransactionSchema),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable().openapi({ example: "MjAyNi0xMS0yNVQwMDowMDowMC4wMDBafHR4bl8w" }),
+  })
+  .openapi("TransactionPage");
+
+export const DeletedSchema = z
+  .object({ message: z.literal("success"), id: z.string().openapi({ example: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }) })
+  .openapi("Deleted");
+
+export type CreateTransactionInput = z.infer<typeof CreateTransactionSchema>;
+export type UpdateTransactionInput = z.infer<typeof UpdateTransactionSchema>;
+export type ListQuery = z.infer<typeof ListQuerySchema>;

@@ -1,0 +1,168 @@
+import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { runBatch } from "../db/batch";
+import type { Database } from "../db/client";
+import { transactions } from "../db/schema";
+import type { AuthUser } from "../lib/context";
+import { newEtag, newId } from "../lib/ids";
+import { formatAmount, parseAmount } from "../lib/money";
+import { ApiError } from "../lib/problem";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
+import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
+
+export type TransactionRow = typeof transactions.$inferSelect;
+
+export function toRecord(row: TransactionRow, owner: AuthUser) {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    full_name: owner.fullName,
+    transaction_date: row.transactionDate,
+    transaction_amount: formatAmount(row.amountMinor, row.currency),
+    transaction_type: row.transactionType,
+    currency: row.currency,
+    status: row.status,
+    description: row.description,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+export type TransactionRecord = ReturnType<typeof toRecord>;
+
+function amountToMinor(amount: string, currency: string): number {
+  const parsed = parseAmount(amount, currency);
+  if (!parsed.ok) {
+    throw new ApiError("validation_failed", "The request is invalid", {
+      errors: [{ path: "transaction_amount", message: parsed.message }],
+    });
+  }
+  return Number(parsed.minor);
+}
+
+const owned = (userId: string, id: string) => and(eq(transactions.id, id), eq(transactions.userId, userId)) as SQL;
+
+export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<TransactionRow> {
+  const now = new Date().toISOString();
+  const currency = input.currency ?? "USD";
+  const row: TransactionRow = {
+    id: newId("txn"),
+    userId,
+    transactionDate: input.transaction_date ?? now,
+    amountMinor: amountToMinor(input.transaction_amount, currency),
+    currency,
+    transactionType: input.transaction_type,
+    status: input.status ?? "success",
+    description: input.description ?? null,
+    etag: newEtag(),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await runBatch(db, [db.insert(transactions).values(row), addToRollups(eq(transactions.id, row.id))]);
+  return row;
+}
+
+export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
+  const row = await db.query.transactions.findFirst({ where: owned(userId, id) });
+  if (!row) throw new ApiError("not_found", "Transaction not found");
+  return row;
+}
+
+export async function listTransactions(db: Database, userId: string, query: ListQuery) {
+  const conditions: SQL[] = [eq(transactions.userId, userId)];
+  if (query.cursor !== undefined) {
+    const position = decodeCursor(query.cursor);
+    if (!position) {
+      throw new ApiError("validation_failed", "The request is invalid", { errors: [{ path: "cursor", message: "invalid cursor" }] });
+    }
+    conditions.push(
+      or(
+        lt(transactions.transactionDate, position.date),
+        and(eq(transactions.transactionDate, position.date), lt(transactions.id, position.id)),
+      ) as SQL,
+    );
+  }
+  if (query.from) conditions.push(gte(transactions.transactionDate, query.from));
+  if (query.to) conditions.push(lt(transactions.transactionDate, query.to));
+  if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
+  if (query.currency) conditions.push(eq(transactions.currency, query.currency));
+  if (query.status) conditions.push(eq(transactions.status, query.status));
+
+  const rows = await db
+    .select()
+    .from(transactions)
+    .where(and(...conditions))
+    .orderBy(desc(transactions.transactionDate), desc(transactions.id))
+    .limit(query.limit + 1);
+  const hasMore = rows.length > query.limit;
+  const page = hasMore ? rows.slice(0, query.limit) : rows;
+  const last = page.at(-1);
+  return {
+    rows: page,
+    hasMore,
+    nextCursor: hasMore && last ? encodeCursor({ date: last.transactionDate, id: last.id }) : null,
+  };
+}
+
+const MAX_UPDATE_ATTEMPTS = 3;
+
+/**
+ * Applies a partial update. The row's etag guards every statement of the batch, so a concurrent
+ * writer makes this attempt a no-op (rollups included) and it retries on the fresh row.
+ */
+export async function updateTransaction(
+  db: Database,
+  userId: string,
+  id: string,
+  patch: UpdateTransactionInput,
+  ifMatch?: string,
+): Promise<TransactionRow> {
+  for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const current = await getTransaction(db, userId, id);
+    if (ifMatch !== undefined && ifMatch !== current.etag) {
+      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+    }
+    const currency = patch.currency ?? current.currency;
+    const amountMinor =
+      patch.transaction_amount !== undefined
+        ? amountToMinor(patch.transaction_amount, currency)
+        : amountToMinor(formatAmount(current.amountMinor, current.currency), currency);
+    const next = {
+      transactionDate: patch.transaction_date ?? current.transactionDate,
+      amountMinor,
+      currency,
+      transactionType: patch.transaction_type ?? current.transactionType,
+      status: patch.status ?? current.status,
+      description: patch.description === undefined ? current.description : patch.description,
+      etag: newEtag(),
+      updatedAt: laterThan(current.updatedAt),
+    };
+    const before = and(owned(userId, id), eq(transactions.etag, current.etag)) as SQL;
+    const [, , updated] = await runBatch(db, [
+      subtractFromRollups(before),
+      dropEmptyRollups(before),
+      db.update(transactions).set(next).where(before),
+      addToRollups(and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL),
+    ]);
+    if (updated?.meta.changes === 1) return { ...current, ...next };
+    if (ifMatch !== undefined) throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+  }
+  throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
+}
+
+/** Guarantees `updated_at` moves forward even within the same millisecond. */
+function laterThan(previous: string): string {
+  const now = Date.now();
+  const prev = Date.parse(previous);
+  return new Date(Math.max(now, prev + 1)).toISOString();
+}
+
+export async function deleteTransaction(db: Database, userId: string, id: string): Promise<void> {
+  const target = owned(userId, id);
+  const [, , deleted] = await runBatch(db, [
+    subtractFromRollups(target),
+    dropEmptyRollups(target),
+    db.delete(transactions).where(target),
+  ]);
+  if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
+}
