@@ -13,6 +13,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-that-is-at-least-32-bytes-long!!",
+            // Enables the local-only fault switches (never read in production).
+            ENVIRONMENT: "test",
           },
         },
       }),
@@ -20,6 +22,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
+      // The app logs a JSON line per request; show logs only for failing tests.
+      silent: "passed-only" as const,
     },
   };
 });

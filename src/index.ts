@@ -1,7 +1,17 @@
+import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/consumer";
 import app from "./app";
 
 export type { AppType } from "./app";
 
+const DEAD_LETTER_QUEUE = "finanalyze-analytics-dlq";
+
 export default {
   fetch: app.fetch,
+  async queue(batch, env) {
+    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+    await consumeAnalyticsBatch(batch, env);
+  },
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(sweepStaleSnapshots(env));
+  },
 } satisfies ExportedHandler<Env>;

@@ -3,15 +3,18 @@ import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
 import { ApiError } from "../lib/problem";
 import type { getAnalytics } from "./analytics.routes";
-import { loadRollups } from "./analytics.service";
-import { computeAnalytics } from "./compute";
+import { dayRange } from "./analytics.schemas";
+import { readAnalytics } from "./analytics.service";
+import { buildAnalytics } from "./compute";
+import { notifyAnalytics } from "./notify";
 
 export const getAnalyticsHandler: RouteHandler<typeof getAnalytics, AppEnv> = async (c) => {
   const user = c.get("user");
   const { user_id: requested } = c.req.valid("param");
   if (requested !== "me" && requested !== user.id) throw new ApiError("forbidden", "You can only read your own analytics");
-  const { currency } = c.req.valid("query");
-  const rows = await loadRollups(getDb(c.env.DB), user.id);
-  const figures = computeAnalytics(rows, currency);
-  return c.json({ user_id: user.id, ...figures, computed_at: new Date().toISOString(), stale: false }, 200);
+  const query = c.req.valid("query");
+  const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
+  // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
+  if (read.snapshotBehind) notifyAnalytics(c, user.id, read.version);
+  return c.json({ user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false }, 200);
 };

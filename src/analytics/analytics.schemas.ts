@@ -1,25 +1,66 @@
 import { z } from "@hono/zod-openapi";
+import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
 import { CurrencyCode } from "../transactions/transactions.schemas";
 
 export const AnalyticsParams = z.object({
   user_id: z.string().max(64).openapi({ param: { name: "user_id", in: "path" }, description: "The caller's id, or `me`", example: "me" }),
 });
 
-export const AnalyticsQuery = z.strictObject({
-  currency: CurrencyCode.optional().openapi({ description: "Defaults to the currency most of the caller's transactions use" }),
-});
+const Day = z
+  .string()
+  .refine((s) => isDateOnly(s) && parseTimestamp(s) !== null, "must be a date YYYY-MM-DD")
+  .openapi({ type: "string", format: "date", example: "2026-11-01" });
+
+export const AnalyticsQuery = z
+  .strictObject({
+    currency: CurrencyCode.optional().openapi({ description: "Defaults to the currency most of the caller's transactions use" }),
+    from: Day.optional().openapi({ description: "First UTC day included" }),
+    to: Day.optional().openapi({ description: "Last UTC day included" }),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
+
+/** Turns the inclusive query days into the half-open range the rollup query uses. */
+export function dayRange(query: { from?: string; to?: string }) {
+  return { from: query.from, toExclusive: query.to ? nextDayStart(query.to).slice(0, 10) : undefined };
+}
+
+const money = (example: string) => z.string().openapi({ example });
+
+const CurrencyFiguresSchema = z
+  .object({
+    currency: z.string().openapi({ example: "USD" }),
+    transaction_count: z.number().int().openapi({ example: 42 }),
+    average_transaction_value: money("57.14"),
+    total_credit: money("1500.00"),
+    total_debit: money("899.88"),
+  })
+  .openapi("CurrencyFigures");
 
 export const AnalyticsSchema = z
   .object({
     user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
     currency: z.string().openapi({ example: "USD" }),
     transaction_count: z.number().int().openapi({ example: 42 }),
-    average_transaction_value: z.string().openapi({ example: "57.14" }),
+    average_transaction_value: money("57.14"),
     day_with_highest_transactions: z.string().nullable().openapi({ example: "2026-11-20" }),
     day_with_highest_transactions_count: z.number().int().openapi({ example: 5 }),
-    total_credit: z.string().openapi({ example: "1500.00" }),
-    total_debit: z.string().openapi({ example: "899.88" }),
-    computed_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
-    stale: z.boolean().openapi({ example: false }),
+    total_credit: money("1500.00"),
+    total_debit: money("899.88"),
+    by_currency: z.array(CurrencyFiguresSchema).openapi({ description: "Every currency the caller uses, alphabetical" }),
+    by_weekday: z
+      .array(z.object({ weekday: z.string().openapi({ example: "Monday" }), transaction_count: z.number().int().openapi({ example: 6 }) }))
+      .openapi({ description: "Counts per UTC weekday in the selected currency, Monday first" }),
+    monthly: z
+      .array(
+        z.object({
+          month: z.string().openapi({ example: "2026-11" }),
+          transaction_count: z.number().int().openapi({ example: 12 }),
+          total_credit: money("500.00"),
+          total_debit: money("312.40"),
+        }),
+      )
+      .openapi({ description: "Per UTC month (YYYY-MM) in the selected currency, oldest first" }),
+    computed_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z", description: "When these figures were computed" }),
+    stale: z.boolean().openapi({ example: false, description: "True only if the answer could be missing acknowledged writes" }),
   })
   .openapi("Analytics");

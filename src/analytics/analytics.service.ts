@@ -1,6 +1,14 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
-import type { DayRollup } from "./compute";
+import { sql, type SQL } from "drizzle-orm";
+import { runBatch } from "../db/batch";
+import { getDb, type Database } from "../db/client";
+import { activeFaults } from "../lib/faults";
+import { logEvent } from "../lib/log";
+import { deserializeSummary, serializeSummary, summarize, type DayRollup, type Summary } from "./compute";
+
+export interface AnalyticsMessage {
+  user_id: string;
+  version: number;
+}
 
 interface RollupRow {
   currency: string;
@@ -10,11 +18,110 @@ interface RollupRow {
   debit: string;
 }
 
-/** The caller's per-day rollups: cost grows with distinct days, never with transactions. */
-export async function loadRollups(db: Database, userId: string): Promise<DayRollup[]> {
-  // Sums are read as text so values beyond 2^53 stay exact.
-  const rows = await db.all<RollupRow>(sql`
+interface StateRow {
+  version: number;
+  snapshot: string | null;
+  snapshot_version: number;
+  computed_at: string | null;
+}
+
+export interface DayRange {
+  from?: string; // inclusive "YYYY-MM-DD"
+  toExclusive?: string; // exclusive "YYYY-MM-DD"
+}
+
+// Sums are read as text so values beyond 2^53 stay exact.
+function rollupQuery(userId: string, range: DayRange = {}): SQL {
+  return sql`
     SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0`);
+    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0
+    ${range.from ? sql`AND day >= ${range.from}` : sql``}
+    ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+}
+
+const stateQuery = (userId: string) =>
+  sql`SELECT version, snapshot, snapshot_version, computed_at FROM analytics_state WHERE user_id = ${userId}`;
+
+function toDayRollups(rows: RollupRow[]): DayRollup[] {
   return rows.map((r) => ({ currency: r.currency, day: r.day, count: r.tx_count, credit: BigInt(r.credit), debit: BigInt(r.debit) }));
+}
+
+/** The change counter and the rollups read in one batch, i.e. one consistent view of the database. */
+async function loadConsistent(db: Database, userId: string, range?: DayRange) {
+  const [state, rollups] = await runBatch(db, [stateQuery(userId), rollupQuery(userId, range)]);
+  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
+  return { version: stateRow?.version ?? 0, summary: summarize(toDayRollups((rollups?.results ?? []) as RollupRow[])) };
+}
+
+export interface AnalyticsRead {
+  summary: Summary;
+  computedAt: string;
+  /** True when the stored snapshot was behind and the answer came from the rollups instead. */
+  snapshotBehind: boolean;
+  version: number;
+}
+
+/**
+ * The read path. Normal case: the stored snapshot, when it has seen every write (its version equals
+ * the counter). Otherwise, or for a date range, the per-day rollups: never the raw transactions.
+ */
+export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
+  const now = new Date().toISOString();
+  if (range.from || range.toExclusive) {
+    const { summary, version } = await loadConsistent(db, userId, range);
+    return { summary, computedAt: now, snapshotBehind: false, version };
+  }
+  const state = await db.get<StateRow | undefined>(stateQuery(userId));
+  if (!state) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0 };
+  if (state.snapshot !== null && state.snapshot_version >= state.version) {
+    return { summary: deserializeSummary(state.snapshot), computedAt: state.computed_at ?? now, snapshotBehind: false, version: state.version };
+  }
+  const { summary, version } = await loadConsistent(db, userId);
+  return { summary, computedAt: now, snapshotBehind: true, version };
+}
+
+/**
+ * Recomputes a user's snapshot from the rollups and stores it with the counter value read in the same
+ * batch. The conditional update means a snapshot never goes backwards, so redelivery is harmless.
+ */
+export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
+  const { summary, version } = await loadConsistent(db, userId);
+  const result = await db.run(sql`
+    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${new Date().toISOString()}
+    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`);
+  return { version, stored: result.meta.changes > 0 };
+}
+
+/** Whether the stored snapshot already covers `version` (then a message for it needs no work). */
+export async function snapshotCovers(db: Database, userId: string, version: number): Promise<boolean> {
+  const row = await db.get<{ snapshot_version: number; has_snapshot: number } | undefined>(
+    sql`SELECT snapshot_version, snapshot IS NOT NULL AS has_snapshot FROM analytics_state WHERE user_id = ${userId}`,
+  );
+  return row === undefined || (row.has_snapshot === 1 && row.snapshot_version >= version);
+}
+
+/** Users whose snapshot is behind their counter, for the cron sweep (uses the partial index). */
+export async function usersBehind(db: Database, limit: number): Promise<string[]> {
+  const rows = await db.all<{ user_id: string }>(
+    sql`SELECT user_id FROM analytics_state WHERE snapshot_version < version LIMIT ${limit}`,
+  );
+  return rows.map((r) => r.user_id);
+}
+
+/** The statement every write batch includes: bumps the user's change counter and returns it. */
+export function bumpVersion(userId: string): SQL {
+  return sql`
+    INSERT INTO analytics_state (user_id, version) VALUES (${userId}, 1)
+    ON CONFLICT (user_id) DO UPDATE SET version = version + 1
+    RETURNING version`;
+}
+
+/** Queues a recompute. A failed send loses nothing: the read path and the cron sweep notice the lag. */
+export async function enqueueRecompute(env: Env, message: AnalyticsMessage): Promise<void> {
+  try {
+    if ((await activeFaults(env, getDb(env.DB))).queueSendFail) throw new Error("injected queue send fault");
+    await env.ANALYTICS_QUEUE.send(message);
+  } catch (err) {
+    logEvent("analytics.enqueue_failed", { user_id: message.user_id, version: message.version, error: String(err) });
+  }
 }

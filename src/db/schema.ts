@@ -55,3 +55,40 @@ export const dailyRollups = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.currency, t.day] })],
 );
+
+/**
+ * Per-user analytics bookkeeping. `version` is bumped by every write batch; the queue consumer
+ * stores a snapshot computed from the rollups together with the version it saw.
+ */
+export const analyticsState = sqliteTable(
+  "analytics_state",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    version: integer("version").notNull().default(0),
+    snapshot: text("snapshot"),
+    snapshotVersion: integer("snapshot_version").notNull().default(0),
+    computedAt: text("computed_at"),
+  },
+  // Lets the cron sweep find users whose snapshot is behind without scanning everyone.
+  (t) => [index("analytics_state_behind").on(t.userId).where(sql`${t.snapshotVersion} < ${t.version}`)],
+);
+
+/** Queue messages that exhausted their retries, kept for operators (the cron sweep heals their users). */
+export const deadLetters = sqliteTable("dead_letters", {
+  id: text("id").primaryKey(),
+  queue: text("queue").notNull(),
+  body: text("body").notNull(),
+  attempts: integer("attempts").notNull(),
+  failedAt: text("failed_at").notNull(),
+});
+
+/**
+ * Fault injection for local tests and stress runs. Read only when ENVIRONMENT is not "production".
+ * Names: "consumer_fail_users" (JSON array of user ids), "queue_send_fail" ("1").
+ */
+export const faultSwitches = sqliteTable("fault_switches", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+});

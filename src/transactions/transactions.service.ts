@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { bumpVersion } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
@@ -42,7 +43,17 @@ function amountToMinor(amount: string, currency: string): number {
 
 const owned = (userId: string, id: string) => and(eq(transactions.id, id), eq(transactions.userId, userId)) as SQL;
 
-export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<TransactionRow> {
+/** A write's result: the row and the user's analytics change counter after it. */
+export interface WriteResult<T> {
+  value: T;
+  analyticsVersion: number;
+}
+
+function versionOf(result: D1Result | undefined): number {
+  return Number((result?.results[0] as { version?: number } | undefined)?.version ?? 0);
+}
+
+export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<WriteResult<TransactionRow>> {
   const now = new Date().toISOString();
   const currency = input.currency ?? "USD";
   const row: TransactionRow = {
@@ -58,8 +69,8 @@ export async function createTransaction(db: Database, userId: string, input: Cre
     createdAt: now,
     updatedAt: now,
   };
-  await runBatch(db, [db.insert(transactions).values(row), addToRollups(eq(transactions.id, row.id))]);
-  return row;
+  const [, , bump] = await runBatch(db, [db.insert(transactions).values(row), addToRollups(eq(transactions.id, row.id)), bumpVersion(userId)]);
+  return { value: row, analyticsVersion: versionOf(bump) };
 }
 
 export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
@@ -116,7 +127,7 @@ export async function updateTransaction(
   id: string,
   patch: UpdateTransactionInput,
   ifMatch?: string,
-): Promise<TransactionRow> {
+): Promise<WriteResult<TransactionRow>> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(db, userId, id);
     if (ifMatch !== undefined && ifMatch !== current.etag) {
@@ -138,13 +149,14 @@ export async function updateTransaction(
       updatedAt: laterThan(current.updatedAt),
     };
     const before = and(owned(userId, id), eq(transactions.etag, current.etag)) as SQL;
-    const [, , updated] = await runBatch(db, [
+    const [, , updated, , bump] = await runBatch(db, [
       subtractFromRollups(before),
       dropEmptyRollups(before),
       db.update(transactions).set(next).where(before),
       addToRollups(and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL),
+      bumpVersion(userId),
     ]);
-    if (updated?.meta.changes === 1) return { ...current, ...next };
+    if (updated?.meta.changes === 1) return { value: { ...current, ...next }, analyticsVersion: versionOf(bump) };
     if (ifMatch !== undefined) throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
@@ -157,12 +169,14 @@ function laterThan(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
-export async function deleteTransaction(db: Database, userId: string, id: string): Promise<void> {
+export async function deleteTransaction(db: Database, userId: string, id: string): Promise<WriteResult<string>> {
   const target = owned(userId, id);
-  const [, , deleted] = await runBatch(db, [
+  const [, , deleted, bump] = await runBatch(db, [
     subtractFromRollups(target),
     dropEmptyRollups(target),
     db.delete(transactions).where(target),
+    bumpVersion(userId),
   ]);
   if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
+  return { value: id, analyticsVersion: versionOf(bump) };
 }

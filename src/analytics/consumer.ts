@@ -1,0 +1,87 @@
+import { getDb } from "../db/client";
+import { deadLetters } from "../db/schema";
+import { activeFaults } from "../lib/faults";
+import { logEvent } from "../lib/log";
+import { recomputeSnapshot, snapshotCovers, usersBehind, type AnalyticsMessage } from "./analytics.service";
+
+function isAnalyticsMessage(body: unknown): body is AnalyticsMessage {
+  const b = body as Partial<AnalyticsMessage> | null;
+  return typeof b?.user_id === "string" && typeof b.version === "number";
+}
+
+export interface BatchOutcome {
+  recomputed: string[];
+  upToDate: string[];
+  retried: string[];
+}
+
+/**
+ * Coalesces a batch by user (one recompute per user, however many messages), and acks or retries
+ * per user: one user's failure retries only that user's messages, never the whole batch.
+ */
+export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
+  const db = getDb(env.DB);
+  const faults = await activeFaults(env, db);
+  const outcome: BatchOutcome = { recomputed: [], upToDate: [], retried: [] };
+  const byUser = new Map<string, { version: number; messages: Message<unknown>[] }>();
+  for (const message of batch.messages) {
+    if (!isAnalyticsMessage(message.body)) {
+      logEvent("analytics.bad_message", { id: message.id });
+      message.ack();
+      continue;
+    }
+    const entry = byUser.get(message.body.user_id) ?? { version: 0, messages: [] };
+    entry.version = Math.max(entry.version, message.body.version);
+    entry.messages.push(message);
+    byUser.set(message.body.user_id, entry);
+  }
+  for (const [userId, { version, messages }] of byUser) {
+    try {
+      if (faults.consumerFailUsers.has(userId)) throw new Error("injected consumer fault");
+      if (await snapshotCovers(db, userId, version)) {
+        outcome.upToDate.push(userId);
+      } else {
+        await recomputeSnapshot(db, userId);
+        outcome.recomputed.push(userId);
+      }
+      for (const message of messages) message.ack();
+    } catch (err) {
+      logEvent("analytics.recompute_failed", { user_id: userId, error: String(err), attempts: messages[0]?.attempts ?? 0 });
+      for (const message of messages) message.retry();
+      outcome.retried.push(userId);
+    }
+  }
+  return outcome;
+}
+
+/** Messages that exhausted their retries: recorded for operators; the cron sweep still heals the snapshot. */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const db = getDb(env.DB);
+  for (const message of batch.messages) {
+    logEvent("analytics.dead_letter", { id: message.id, body: message.body, attempts: message.attempts });
+    await db
+      .insert(deadLetters)
+      .values({ id: message.id, queue: batch.queue, body: JSON.stringify(message.body), attempts: message.attempts, failedAt: new Date().toISOString() })
+      .onConflictDoNothing();
+    message.ack();
+  }
+}
+
+export const SWEEP_LIMIT = 200;
+
+/** Cron: recompute every user whose snapshot lags their change counter (lost or dead-lettered messages). */
+export async function sweepStaleSnapshots(env: Env, limit = SWEEP_LIMIT): Promise<number> {
+  const db = getDb(env.DB);
+  const users = await usersBehind(db, limit);
+  let healed = 0;
+  for (const userId of users) {
+    try {
+      await recomputeSnapshot(db, userId);
+      healed += 1;
+    } catch (err) {
+      logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
+    }
+  }
+  if (users.length > 0) logEvent("analytics.sweep", { behind: users.length, healed });
+  return healed;
+}
