@@ -1,5 +1,6 @@
 import { analyticsRouter } from "./analytics";
 import { authRouter } from "./auth";
+import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { readBody } from "./lib/body";
 import { createApp } from "./lib/create-app";
@@ -26,6 +27,9 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 
 // Chained so the RPC type keeps every route.
 const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+
+// Local-only benchmark helpers (404 in production), outside the typed API.
+app.route("/", devRouter);
 
 app.doc31("/openapi.json", OPENAPI_INFO);
 app.doc31("/api/v1/openapi.json", OPENAPI_INFO);

@@ -7,7 +7,7 @@ const DEAD_LETTER_QUEUE = "finanalyze-analytics-dlq";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
     await consumeAnalyticsBatch(batch, env);
   },

@@ -1,0 +1,40 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { recomputeSnapshot } from "../analytics/analytics.service";
+import { requireAuth } from "../auth/require-auth";
+import { getDb } from "../db/client";
+import type { AppEnv } from "../lib/context";
+import { zodFieldErrors } from "../lib/create-app";
+import { ApiError } from "../lib/problem";
+import { seedTransactions } from "./seed";
+
+const SeedBody = z.strictObject({
+  offset: z.number().int().min(0).default(0),
+  count: z.number().int().min(1).max(200_000),
+  days: z.number().int().min(1).max(3650).default(1000),
+  start_date: z.iso.date().default("2024-01-01"),
+});
+
+/**
+ * Local-only helpers for benchmarks: 404 unless ENVIRONMENT is "development" or "test",
+ * and not part of the OpenAPI document.
+ */
+export const devRouter = new Hono<AppEnv>()
+  .use("/__dev/*", async (c, next) => {
+    if (c.env.ENVIRONMENT === "production") throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    return next();
+  })
+  .post("/__dev/seed", requireAuth, async (c) => {
+    const parsed = SeedBody.safeParse(await c.req.json());
+    if (!parsed.success) throw new ApiError("validation_failed", "The request is invalid", { errors: zodFieldErrors(parsed.error) });
+    const o = parsed.data;
+    const started = Date.now();
+    const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, { offset: o.offset, count: o.count, days: o.days, startDate: o.start_date });
+    return c.json({ inserted: o.count, version, ms: Date.now() - started });
+  })
+  .post("/__dev/recompute", requireAuth, async (c) => {
+    const started = performance.now();
+    const result = await recomputeSnapshot(getDb(c.env.DB), c.get("user").id);
+    // Workers' clock only advances across I/O, which a recompute does; good enough for a benchmark.
+    return c.json({ ...result, ms: performance.now() - started });
+  });

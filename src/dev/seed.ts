@@ -1,0 +1,49 @@
+import { sql } from "drizzle-orm";
+import { bumpVersion } from "../analytics/analytics.service";
+import { runBatch } from "../db/batch";
+import type { Database } from "../db/client";
+
+export interface SeedOptions {
+  offset: number;
+  count: number;
+  days: number;
+  startDate: string; // YYYY-MM-DD
+}
+
+/**
+ * Synthetic rows n = offset … offset+count-1, generated inside SQLite: amounts 0.01-1000.00,
+ * one in three a credit, one in ten in EUR, spread over `days` days from `startDate`.
+ */
+function generator(o: SeedOptions) {
+  return sql`
+    WITH RECURSIVE seq(n) AS (SELECT ${o.offset} UNION ALL SELECT n + 1 FROM seq WHERE n < ${o.offset + o.count - 1}),
+    gen AS (
+      SELECT n,
+        strftime('%Y-%m-%dT%H:%M:%S.000Z', ${o.startDate}, '+' || (n % ${o.days}) || ' days', '+' || ((n * 37) % 86400) || ' seconds') AS ts,
+        ((n * 7919) % 100000) + 1 AS amount,
+        CASE WHEN n % 10 = 0 THEN 'EUR' ELSE 'USD' END AS currency,
+        CASE WHEN n % 3 = 0 THEN 'credit' ELSE 'debit' END AS type
+      FROM seq)`;
+}
+
+/** Bulk-inserts synthetic transactions and their rollups in one atomic D1 batch (local benchmarks only). */
+export async function seedTransactions(db: Database, userId: string, options: SeedOptions): Promise<number> {
+  const gen = generator(options);
+  const now = new Date().toISOString();
+  const [, , bump] = await runBatch(db, [
+    sql`${gen}
+      INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, etag, created_at, updated_at)
+      SELECT 'txn_' || lower(hex(randomblob(13))), ${userId}, ts, amount, currency, type, 'success', 'seed', lower(hex(randomblob(12))), ${now}, ${now} FROM gen`,
+    sql`${gen}
+      INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor)
+      SELECT ${userId}, currency, substr(ts, 1, 10), COUNT(*),
+        SUM(CASE WHEN type = 'credit' THEN amount ELSE 0 END), SUM(CASE WHEN type = 'debit' THEN amount ELSE 0 END)
+      FROM gen WHERE true GROUP BY currency, substr(ts, 1, 10)
+      ON CONFLICT (user_id, currency, day) DO UPDATE SET
+        tx_count = tx_count + excluded.tx_count,
+        credit_minor = credit_minor + excluded.credit_minor,
+        debit_minor = debit_minor + excluded.debit_minor`,
+    bumpVersion(userId),
+  ]);
+  return Number((bump?.results[0] as { version: number } | undefined)?.version ?? 0);
+}
