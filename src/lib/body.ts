@@ -60,6 +60,8 @@ export function readBody(limit = DEFAULT_BODY_LIMIT): MiddlewareHandler<AppEnv> 
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
     const bytes = await readLimited(c.req.raw, limit);
+    // Some clients send a JSON content type on body-less DELETEs; that is not a malformed body.
+    if (bytes.byteLength === 0 && c.req.method === "DELETE") return next();
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (JSON_MEDIA_TYPE.test(mediaType)) {
       let value: unknown;

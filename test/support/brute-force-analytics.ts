@@ -1,0 +1,117 @@
+/**
+ * A deliberately naive reference for the analytics endpoint, computed straight from raw transaction
+ * rows (it does not use src/analytics/compute.ts). Money stays in bigint minor units throughout.
+ */
+
+export interface RawRow {
+  transaction_date: string;
+  amount_minor: string | number; // integer minor units
+  currency: string;
+  transaction_type: string; // "credit" | "debit"
+}
+
+const DIGITS: Record<string, number> = { USD: 2, JPY: 0, KWD: 3 };
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+function digitsOf(currency: string): number {
+  const d = DIGITS[currency];
+  if (d === undefined) throw new Error(`brute force: no digits known for ${currency}`);
+  return d;
+}
+
+/** Minor units → "123.45" with exactly the currency's digits. */
+export function money(minor: bigint, currency: string): string {
+  const digits = digitsOf(currency);
+  const sign = minor < 0n ? "-" : "";
+  const text = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, "0");
+  if (digits === 0) return sign + text;
+  return `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** a / b rounded half to even, for a >= 0, b > 0. */
+function halfEven(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  const r2 = (a % b) * 2n;
+  if (r2 > b || (r2 === b && q % 2n === 1n)) return q + 1n;
+  return q;
+}
+
+interface Tx {
+  day: string; // UTC YYYY-MM-DD
+  amount: bigint;
+  currency: string;
+  credit: boolean;
+}
+
+function toTx(row: RawRow): Tx {
+  const instant = new Date(row.transaction_date);
+  if (Number.isNaN(instant.getTime())) throw new Error(`brute force: unparsable date ${row.transaction_date}`);
+  return { day: instant.toISOString().slice(0, 10), amount: BigInt(row.amount_minor), currency: row.currency, credit: row.transaction_type === "credit" };
+}
+
+function totals(txs: Tx[], currency: string) {
+  let credit = 0n;
+  let debit = 0n;
+  for (const t of txs) {
+    if (t.credit) credit += t.amount;
+    else debit += t.amount;
+  }
+  const average = txs.length === 0 ? 0n : halfEven(credit + debit, BigInt(txs.length));
+  return {
+    transaction_count: txs.length,
+    average_transaction_value: money(average, currency),
+    total_credit: money(credit, currency),
+    total_debit: money(debit, currency),
+  };
+}
+
+/** The expected analytics body (without user_id, computed_at and stale). */
+export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?: string) {
+  const all = rows.map(toTx);
+  const currencies = [...new Set(all.map((t) => t.currency))].sort();
+  const countOf = (c: string) => all.filter((t) => t.currency === c).length;
+
+  let currency = requestedCurrency;
+  if (currency === undefined) {
+    currency = "USD";
+    let best = 0;
+    for (const c of currencies) {
+      if (countOf(c) > best) [currency, best] = [c, countOf(c)]; // alphabetical order: ties keep the earlier
+    }
+  }
+
+  const mine = all.filter((t) => t.currency === currency);
+
+  const perDay = new Map<string, number>();
+  for (const t of mine) perDay.set(t.day, (perDay.get(t.day) ?? 0) + 1);
+  let busiestDay: string | null = null;
+  let busiestCount = 0;
+  for (const [day, n] of [...perDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (n > busiestCount) [busiestDay, busiestCount] = [day, n];
+  }
+
+  const byWeekday = WEEKDAYS.map((weekday) => ({ weekday, transaction_count: 0 }));
+  for (const t of mine) {
+    const sundayFirst = new Date(`${t.day}T12:00:00Z`).getUTCDay();
+    byWeekday[(sundayFirst + 6) % 7]!.transaction_count += 1;
+  }
+
+  const months = [...new Set(mine.map((t) => t.day.slice(0, 7)))].sort();
+  const monthly = months.map((month) => {
+    const { transaction_count, total_credit, total_debit } = totals(
+      mine.filter((t) => t.day.startsWith(month)),
+      currency,
+    );
+    return { month, transaction_count, total_credit, total_debit };
+  });
+
+  return {
+    currency,
+    ...totals(mine, currency),
+    day_with_highest_transactions: busiestDay,
+    day_with_highest_transactions_count: busiestCount,
+    by_currency: currencies.map((c) => ({ currency: c, ...totals(all.filter((t) => t.currency === c), c) })),
+    by_weekday: byWeekday,
+    monthly,
+  };
+}
