@@ -16,7 +16,13 @@ app.use("/api/*", async (c, next) => {
   if (!c.env.JWT_SECRET) throw new ApiError("internal_error", "The server is misconfigured: JWT_SECRET is not set");
   return next();
 });
-app.use("/api/*", readBody());
+app.use(
+  "/api/*",
+  readBody({
+    "/api/v1/transaction/bulk": 2 * 1024 * 1024,
+    "/api/v1/transaction/import": 10 * 1024 * 1024,
+  }),
+);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

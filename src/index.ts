@@ -1,5 +1,7 @@
 import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/consumer";
 import app from "./app";
+import { getDb } from "./db/client";
+import { purgeExpiredIdempotencyKeys } from "./lib/idempotency";
 
 export type { AppType } from "./app";
 
@@ -13,5 +15,6 @@ export default {
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(sweepStaleSnapshots(env));
+    ctx.waitUntil(purgeExpiredIdempotencyKeys(getDb(env.DB)));
   },
 } satisfies ExportedHandler<Env>;

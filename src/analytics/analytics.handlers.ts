@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
+import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
 import { ApiError } from "../lib/problem";
 import type { getAnalytics } from "./analytics.routes";
 import { dayRange } from "./analytics.schemas";
@@ -16,5 +17,10 @@ export const getAnalyticsHandler: RouteHandler<typeof getAnalytics, AppEnv> = as
   const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
   if (read.snapshotBehind) notifyAnalytics(c, user.id, read.version);
-  return c.json({ user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false }, 200);
+  const body = { user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false };
+  const etag = await bodyEtag(JSON.stringify(body));
+  c.header("etag", etag);
+  c.header("cache-control", "private, no-cache");
+  if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+  return c.json(body, 200);
 };

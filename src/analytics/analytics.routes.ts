@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/require-auth";
 import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
 import { AnalyticsParams, AnalyticsQuery, AnalyticsSchema } from "./analytics.schemas";
@@ -14,7 +14,8 @@ export const getAnalytics = createRoute({
   middleware: requireAuth,
   request: { params: AnalyticsParams, query: AnalyticsQuery },
   responses: {
-    200: jsonContent(AnalyticsSchema, "The caller's analytics"),
+    200: { ...jsonContent(AnalyticsSchema, "The caller's analytics"), headers: z.object({ ETag: z.string().openapi({ example: '"5d41402abc4b2a76b9719d911017c592"' }) }) },
+    304: { description: "Not modified (If-None-Match matched)" },
     ...problemResponses("unauthorized", "forbidden", "validation_failed"),
   },
 });

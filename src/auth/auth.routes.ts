@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { idempotent } from "../lib/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
 import { requireAuth } from "./require-auth";
 import { LoginFormSchema, LoginJsonSchema, LoginResponseSchema, SignUpSchema, UserProfileSchema } from "./auth.schemas";
@@ -10,7 +11,9 @@ export const signUp = createRoute({
   path: "/api/v1/user/sign_up",
   operationId: "signUp",
   summary: "Create a user account",
+  description: "Accepts `Idempotency-Key`: a retried sign-up with the same key and body replays the first answer.",
   tags,
+  middleware: idempotent,
   request: { body: { required: true, content: { "application/json": { schema: SignUpSchema } } } },
   responses: {
     201: jsonContent(UserProfileSchema, "The new user"),

@@ -32,12 +32,17 @@ export const transactions = sqliteTable(
     transactionType: text("transaction_type", { enum: ["credit", "debit"] }).notNull(),
     status: text("status", { enum: ["pending", "success", "failed"] }).notNull(),
     description: text("description"),
+    // The integrator's own id for the record (unique per user): repeats are reported as duplicates.
+    externalId: text("external_id"),
     // A fresh random value per write: the strong ETag, and the guard that keeps rollups exact.
     etag: text("etag").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("transactions_user_date_id").on(t.userId, t.transactionDate, t.id)],
+  (t) => [
+    index("transactions_user_date_id").on(t.userId, t.transactionDate, t.id),
+    uniqueIndex("transactions_user_external_id").on(t.userId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+  ],
 );
 
 /** Per user, currency and UTC day: kept exact in the same D1 batch as every transaction write. */
@@ -92,3 +97,20 @@ export const faultSwitches = sqliteTable("fault_switches", {
   name: text("name").primaryKey(),
   value: text("value").notNull(),
 });
+
+/** Stored first responses for Idempotency-Key, per user and key, kept 24 h. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(), // the user id, or "anonymous:<route>" before sign-up
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(), // SHA-256 of method, path and body
+    state: text("state", { enum: ["running", "done"] }).notNull(),
+    status: integer("status"),
+    headers: text("headers"),
+    body: text("body"),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expires").on(t.expiresAt)],
+);

@@ -56,10 +56,11 @@ function tooLarge(limit: number): ApiError {
  * Reads the body once, within `limit` bytes. JSON bodies must be valid UTF-8 and valid JSON (else 400)
  * and are re-serialised with money numbers turned into strings, so validators downstream see exact digits.
  */
-export function readBody(limit = DEFAULT_BODY_LIMIT): MiddlewareHandler<AppEnv> {
+export function readBody(limits: Record<string, number> = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
-    const bytes = await readLimited(c.req.raw, limit);
+    const bytes = await readLimited(c.req.raw, limits[c.req.path] ?? DEFAULT_BODY_LIMIT);
+    c.set("rawBody", bytes);
     // Some clients send a JSON content type on body-less DELETEs; that is not a malformed body.
     if (bytes.byteLength === 0 && c.req.method === "DELETE") return next();
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";

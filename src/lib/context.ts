@@ -12,6 +12,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     user: AuthUser;
+    /** The request body exactly as received (set by readBody), for idempotency fingerprints. */
+    rawBody: Uint8Array;
   };
 }
 

@@ -53,3 +53,15 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
   if (twiceRemainder < denominator) return quotient;
   return quotient % 2n === 0n ? quotient : quotient + 1n;
 }
+
+/** The same amount expressed in another currency's minor units, if that currency's digits can hold it exactly. */
+export function rescaleMinor(minor: bigint, from: string, to: string): ParseAmountResult {
+  const shift = currencyDigits(to) - currencyDigits(from);
+  if (shift >= 0) {
+    const scaled = minor * 10n ** BigInt(shift);
+    return parseAmount(formatAmount(scaled, to), to);
+  }
+  const divisor = 10n ** BigInt(-shift);
+  if (minor % divisor !== 0n) return { ok: false, message: `${to} allows at most ${currencyDigits(to)} decimal places` };
+  return parseAmount(formatAmount(minor / divisor, to), to);
+}

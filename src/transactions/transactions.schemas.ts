@@ -52,6 +52,12 @@ const writableFields = {
   currency: CurrencyCode,
   status: z.enum(TRANSACTION_STATUSES).openapi({ example: "success" }),
   description: z.string().max(500).nullable().openapi({ example: "Groceries" }),
+  external_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .nullable()
+    .openapi({ example: "bank-2026-11-25-0042", description: "Your own id for this record, unique per user; a repeat is reported as a duplicate" }),
 };
 
 export const CreateTransactionSchema = z
@@ -62,6 +68,7 @@ export const CreateTransactionSchema = z
     currency: writableFields.currency.optional(),
     status: writableFields.status.optional(),
     description: writableFields.description.optional(),
+    external_id: writableFields.external_id.optional(),
   })
   .openapi("CreateTransaction", {
     example: { transaction_amount: "125.50", transaction_type: "debit", transaction_date: "2026-11-25", currency: "USD", description: "Groceries" },
@@ -90,6 +97,7 @@ export const TransactionSchema = z
     currency: z.string().openapi({ example: "USD" }),
     status: z.enum(TRANSACTION_STATUSES),
     description: z.string().nullable().openapi({ example: "Groceries" }),
+    external_id: z.string().nullable().openapi({ example: "bank-2026-11-25-0042" }),
     created_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
     updated_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
   })

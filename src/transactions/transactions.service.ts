@@ -1,11 +1,12 @@
 import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { insertTransactions } from "./insert";
 import { bumpVersion } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import type { AuthUser } from "../lib/context";
 import { newEtag, newId } from "../lib/ids";
-import { formatAmount, parseAmount } from "../lib/money";
+import { formatAmount, parseAmount, rescaleMinor, type ParseAmountResult } from "../lib/money";
 import { ApiError } from "../lib/problem";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
@@ -24,6 +25,7 @@ export function toRecord(row: TransactionRow, owner: AuthUser) {
     currency: row.currency,
     status: row.status,
     description: row.description,
+    external_id: row.externalId,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
@@ -31,8 +33,11 @@ export function toRecord(row: TransactionRow, owner: AuthUser) {
 
 export type TransactionRecord = ReturnType<typeof toRecord>;
 
-function amountToMinor(amount: string, currency: string): number {
-  const parsed = parseAmount(amount, currency);
+export function amountToMinor(amount: string, currency: string): number {
+  return unwrapAmount(parseAmount(amount, currency));
+}
+
+function unwrapAmount(parsed: ParseAmountResult): number {
   if (!parsed.ok) {
     throw new ApiError("validation_failed", "The request is invalid", {
       errors: [{ path: "transaction_amount", message: parsed.message }],
@@ -53,10 +58,10 @@ function versionOf(result: D1Result | undefined): number {
   return Number((result?.results[0] as { version?: number } | undefined)?.version ?? 0);
 }
 
-export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<WriteResult<TransactionRow>> {
-  const now = new Date().toISOString();
+/** The stored row for a validated create request (amount checked against the currency's digits). */
+export function buildRow(userId: string, input: CreateTransactionInput, now = new Date().toISOString()): TransactionRow {
   const currency = input.currency ?? "USD";
-  const row: TransactionRow = {
+  return {
     id: newId("txn"),
     userId,
     transactionDate: input.transaction_date ?? now,
@@ -65,12 +70,23 @@ export async function createTransaction(db: Database, userId: string, input: Cre
     transactionType: input.transaction_type,
     status: input.status ?? "success",
     description: input.description ?? null,
+    externalId: input.external_id ?? null,
     etag: newEtag(),
     createdAt: now,
     updatedAt: now,
   };
-  const [, , bump] = await runBatch(db, [db.insert(transactions).values(row), addToRollups(eq(transactions.id, row.id)), bumpVersion(userId)]);
-  return { value: row, analyticsVersion: versionOf(bump) };
+}
+
+export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<WriteResult<TransactionRow>> {
+  const row = buildRow(userId, input);
+  const { inserted, analyticsVersion } = await insertTransactions(db, userId, [row]);
+  if (!inserted.has(row.id)) {
+    const existing = await db.query.transactions.findFirst({
+      where: and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId ?? "")),
+    });
+    throw new ApiError("conflict", `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`);
+  }
+  return { value: row, analyticsVersion };
 }
 
 export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
@@ -130,14 +146,14 @@ export async function updateTransaction(
 ): Promise<WriteResult<TransactionRow>> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(db, userId, id);
-    if (ifMatch !== undefined && ifMatch !== current.etag) {
+    if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag) {
       throw new ApiError("precondition_failed", "The transaction has changed since it was read");
     }
     const currency = patch.currency ?? current.currency;
     const amountMinor =
       patch.transaction_amount !== undefined
         ? amountToMinor(patch.transaction_amount, currency)
-        : amountToMinor(formatAmount(current.amountMinor, current.currency), currency);
+        : unwrapAmount(rescaleMinor(BigInt(current.amountMinor), current.currency, currency));
     const next = {
       transactionDate: patch.transaction_date ?? current.transactionDate,
       amountMinor,
@@ -157,7 +173,7 @@ export async function updateTransaction(
       bumpVersion(userId),
     ]);
     if (updated?.meta.changes === 1) return { value: { ...current, ...next }, analyticsVersion: versionOf(bump) };
-    if (ifMatch !== undefined) throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+    if (ifMatch !== undefined && ifMatch !== "*") throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
 }

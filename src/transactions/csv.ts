@@ -1,0 +1,69 @@
+import { parse } from "csv-parse/sync";
+import { ApiError } from "../lib/problem";
+import type { TransactionRecord } from "./transactions.service";
+
+/** The export's columns, in order. Import accepts this header unchanged. */
+export const EXPORT_COLUMNS = [
+  "id",
+  "transaction_date",
+  "transaction_amount",
+  "transaction_type",
+  "currency",
+  "status",
+  "description",
+  "external_id",
+  "created_at",
+  "updated_at",
+] as const;
+
+const WRITABLE = new Set(["transaction_date", "transaction_amount", "transaction_type", "currency", "status", "description", "external_id"]);
+/** Present in exports, ignored on import. */
+const READ_ONLY = new Set(["id", "user_id", "full_name", "created_at", "updated_at"]);
+
+/** RFC 4180 quoting: quote fields with separators, quotes or line breaks; double inner quotes. */
+export function csvField(value: string | null): string {
+  if (value === null) return "";
+  return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+export function csvLine(values: readonly (string | null)[]): string {
+  return `${values.map(csvField).join(",")}\r\n`;
+}
+
+export function recordToCsv(record: TransactionRecord): string {
+  return csvLine(EXPORT_COLUMNS.map((column) => record[column]));
+}
+
+export interface ImportRow {
+  line: number;
+  item: Record<string, string>;
+}
+
+/**
+ * Parses an import file with csv-parse. Columns are named like the record's fields; read-only
+ * columns (id, created_at, …) are ignored, except that `id` stands in for an empty external_id so
+ * re-importing the same export twice does not duplicate anything.
+ */
+export function parseImportCsv(text: string): ImportRow[] {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: false, info: true, relax_column_count: false });
+  } catch (err) {
+    throw new ApiError("bad_request", `The CSV could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const header = Object.keys(records[0]?.record ?? {});
+  const unknown = header.filter((c) => !WRITABLE.has(c) && !READ_ONLY.has(c));
+  if (unknown.length > 0) {
+    throw new ApiError("validation_failed", "The CSV header has unknown columns", {
+      errors: unknown.map((c) => ({ path: c, message: "unknown column" })),
+    });
+  }
+  return records.map(({ record, info }) => {
+    const item: Record<string, string> = {};
+    for (const [column, value] of Object.entries(record)) {
+      if (WRITABLE.has(column) && value !== "") item[column] = value;
+    }
+    if (!item.external_id && record.id) item.external_id = record.id;
+    return { line: info.lines, item };
+  });
+}

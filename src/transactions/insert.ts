@@ -1,0 +1,63 @@
+import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { bumpVersion } from "../analytics/analytics.service";
+import { runBatch } from "../db/batch";
+import type { Database } from "../db/client";
+import { transactions } from "../db/schema";
+import { addToRollups } from "./rollups";
+
+type Row = typeof transactions.$inferSelect;
+
+/** D1 binds at most 100 parameters per statement. */
+const MAX_PARAMS = 100;
+const COLUMNS = 12;
+const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / COLUMNS);
+const IDS_PER_ROLLUP = MAX_PARAMS - 2;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Inserts rows, their rollups and the analytics counter bump in ONE atomic D1 batch. A row whose
+ * external_id the user already has is skipped (ON CONFLICT DO NOTHING) and not counted in the rollups,
+ * because rollups are derived from the rows that actually landed.
+ */
+export async function insertTransactions(db: Database, userId: string, rows: readonly Row[]) {
+  if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0 };
+  const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
+    db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
+  );
+  const rollups = chunks(rows, IDS_PER_ROLLUP).map((chunk) =>
+    addToRollups(
+      and(
+        eq(transactions.userId, userId),
+        inArray(
+          transactions.id,
+          chunk.map((r) => r.id),
+        ),
+      ) as SQL,
+    ),
+  );
+  const results = await runBatch(db, [...inserts, ...rollups, bumpVersion(userId)]);
+  const inserted = new Set<string>();
+  for (const result of results.slice(0, inserts.length)) {
+    for (const r of result.results as { id: string }[]) inserted.add(r.id);
+  }
+  const bump = results.at(-1)?.results[0] as { version: number } | undefined;
+  return { inserted, analyticsVersion: Number(bump?.version ?? 0) };
+}
+
+/** The user's transactions among these external ids: external_id → id. */
+export async function existingExternalIds(db: Database, userId: string, externalIds: readonly string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunks([...new Set(externalIds)], IDS_PER_ROLLUP)) {
+    const rows = await db
+      .select({ id: transactions.id, externalId: transactions.externalId })
+      .from(transactions)
+      .where(and(eq(transactions.userId, userId), inArray(transactions.externalId, chunk)));
+    for (const r of rows) if (r.externalId) found.set(r.externalId, r.id);
+  }
+  return found;
+}
