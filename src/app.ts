@@ -5,17 +5,14 @@ import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { readBody } from "./lib/body";
 import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
-import { ApiError } from "./lib/problem";
+import { requireSafeConfiguration } from "./lib/config-check";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
 import { transactionsRouter } from "./transactions";
 
 const app = createApp();
 
 app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
-app.use("/api/*", async (c, next) => {
-  if (!c.env.JWT_SECRET) throw new ApiError("internal_error", "The server is misconfigured: JWT_SECRET is not set");
-  return next();
-});
+app.use("/api/*", requireSafeConfiguration);
 app.use(
   "/api/*",
   readBody({

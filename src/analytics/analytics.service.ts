@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import { getDb, type Database } from "../db/client";
-import { activeFaults } from "../lib/faults";
+import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { deserializeSummary, serializeSummary, summarize, type DayRollup, type Summary } from "./compute";
 
@@ -119,7 +119,7 @@ export function bumpVersion(userId: string): SQL {
 /** Queues a recompute. A failed send loses nothing: the read path and the cron sweep notice the lag. */
 export async function enqueueRecompute(env: Env, message: AnalyticsMessage): Promise<void> {
   try {
-    if ((await activeFaults(env, getDb(env.DB))).queueSendFail) throw new Error("injected queue send fault");
+    if (sendShouldFail(await activeFaults(env, getDb(env.DB)))) throw new Error("injected queue send fault");
     await env.ANALYTICS_QUEUE.send(message);
   } catch (err) {
     logEvent("analytics.enqueue_failed", { user_id: message.user_id, version: message.version, error: String(err) });

@@ -2,7 +2,17 @@ import { createRoute } from "@hono/zod-openapi";
 import { idempotent } from "../lib/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
 import { requireAuth } from "./require-auth";
-import { LoginFormSchema, LoginJsonSchema, LoginResponseSchema, SignUpSchema, UserProfileSchema } from "./auth.schemas";
+import {
+  AuditPageSchema,
+  AuditQuerySchema,
+  ChangePasswordSchema,
+  LoginFormSchema,
+  LoginJsonSchema,
+  LoginResponseSchema,
+  MessageSchema,
+  SignUpSchema,
+  UserProfileSchema,
+} from "./auth.schemas";
 
 const tags = ["Auth"];
 
@@ -38,7 +48,7 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(LoginResponseSchema, "An access token"),
-    ...problemResponses("bad_request", "unauthorized", "payload_too_large", "unsupported_media_type", "validation_failed"),
+    ...problemResponses("bad_request", "unauthorized", "payload_too_large", "unsupported_media_type", "validation_failed", "too_many_requests"),
   },
 });
 
@@ -53,5 +63,50 @@ export const me = createRoute({
   responses: {
     200: jsonContent(UserProfileSchema, "The caller"),
     ...problemResponses("unauthorized"),
+  },
+});
+
+export const logout = createRoute({
+  method: "post",
+  path: "/api/v1/user/logout",
+  operationId: "logout",
+  summary: "Revoke every token issued to the caller so far",
+  tags,
+  security: bearerSecurity,
+  middleware: requireAuth,
+  responses: {
+    200: jsonContent(MessageSchema, "Logged out everywhere"),
+    ...problemResponses("unauthorized"),
+  },
+});
+
+export const changePassword = createRoute({
+  method: "post",
+  path: "/api/v1/user/change_password",
+  operationId: "changePassword",
+  summary: "Change the caller's password (revokes existing tokens)",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth, idempotent],
+  request: { body: { required: true, content: { "application/json": { schema: ChangePasswordSchema } } } },
+  responses: {
+    200: jsonContent(MessageSchema, "Password changed; log in again"),
+    ...problemResponses("bad_request", "unauthorized", "forbidden", "payload_too_large", "unsupported_media_type", "validation_failed"),
+  },
+});
+
+export const listAudit = createRoute({
+  method: "get",
+  path: "/api/v1/user/audit",
+  operationId: "listAudit",
+  summary: "The caller's audit log, newest first",
+  description: "Sign-ups, logins (successful and failed), logouts, password changes and every transaction write, with before/after amounts.",
+  tags,
+  security: bearerSecurity,
+  middleware: requireAuth,
+  request: { query: AuditQuerySchema },
+  responses: {
+    200: jsonContent(AuditPageSchema, "A page of audit entries"),
+    ...problemResponses("unauthorized", "validation_failed"),
   },
 });

@@ -1,8 +1,11 @@
 import { createRouter } from "../lib/create-app";
-import { loginHandler, meHandler, signUpHandler } from "./auth.handlers";
-import { login, me, signUp } from "./auth.routes";
+import * as handlers from "./auth.handlers";
+import * as routes from "./auth.routes";
 
 export const authRouter = createRouter()
-  .openapi(signUp, signUpHandler)
-  .openapi(login, loginHandler)
-  .openapi(me, meHandler);
+  .openapi(routes.signUp, handlers.signUpHandler)
+  .openapi(routes.login, handlers.loginHandler)
+  .openapi(routes.me, handlers.meHandler)
+  .openapi(routes.logout, handlers.logoutHandler)
+  .openapi(routes.changePassword, handlers.changePasswordHandler)
+  .openapi(routes.listAudit, handlers.listAuditHandler);

@@ -51,3 +51,15 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 export function publicUser(row: UserRow) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
 }
+
+/** Revokes every token issued so far (logout, password change). */
+export async function bumpTokenVersion(db: Database, userId: string): Promise<void> {
+  await db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() }).where(eq(users.id, userId));
+}
+
+export async function setPassword(db: Database, userId: string, password: string): Promise<void> {
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password), tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
+    .where(eq(users.id, userId));
+}

@@ -91,7 +91,7 @@ export const deadLetters = sqliteTable("dead_letters", {
 
 /**
  * Fault injection for local tests and stress runs. Read only when ENVIRONMENT is not "production".
- * Names: "consumer_fail_users" (JSON array of user ids), "queue_send_fail" ("1").
+ * Names: "consumer_fail_users" (JSON array of user ids), "queue_send_fail" (probability, "1" = always).
  */
 export const faultSwitches = sqliteTable("fault_switches", {
   name: text("name").primaryKey(),
@@ -114,3 +114,29 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expires").on(t.expiresAt)],
 );
+
+/** Who did what and when: auth events and every transaction write, readable by the user it concerns. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    // Null for failed logins of unknown usernames, which belong to nobody.
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    action: text("action").notNull(),
+    targetId: text("target_id"),
+    requestId: text("request_id").notNull(),
+    clientIp: text("client_ip"),
+    // JSON: before/after amounts and other safe facts; never secrets.
+    details: text("details"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("audit_log_user_created").on(t.userId, t.createdAt, t.id)],
+);
+
+/** Failed-login counters per username and per client, for throttling brute force. */
+export const loginFailures = sqliteTable("login_failures", {
+  key: text("key").primaryKey(), // "user:<lower-case username>" or "ip:<address>"
+  failures: integer("failures").notNull(),
+  windowStart: text("window_start").notNull(),
+  lockedUntil: text("locked_until"),
+});

@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { sweepStaleSnapshots } from "../analytics/consumer";
 import { z } from "zod";
 import { recomputeSnapshot } from "../analytics/analytics.service";
 import { requireAuth } from "../auth/require-auth";
@@ -6,7 +8,13 @@ import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
 import { zodFieldErrors } from "../lib/create-app";
 import { ApiError } from "../lib/problem";
+import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
+
+const FaultsBody = z.strictObject({
+  consumer_fail_users: z.array(z.string()).default([]),
+  queue_send_fail_rate: z.number().min(0).max(1).default(0),
+});
 
 const SeedBody = z.strictObject({
   offset: z.number().int().min(0).default(0),
@@ -32,6 +40,19 @@ export const devRouter = new Hono<AppEnv>()
     const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, { offset: o.offset, count: o.count, days: o.days, startDate: o.start_date });
     return c.json({ inserted: o.count, version, ms: Date.now() - started });
   })
+  .put("/__dev/faults", async (c) => {
+    const parsed = FaultsBody.safeParse(await c.req.json());
+    if (!parsed.success) throw new ApiError("validation_failed", "The request is invalid", { errors: zodFieldErrors(parsed.error) });
+    const db = getDb(c.env.DB);
+    await db.run(sql`DELETE FROM fault_switches`);
+    const { consumer_fail_users: users, queue_send_fail_rate: rate } = parsed.data;
+    if (users.length > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('consumer_fail_users', ${JSON.stringify(users)})`);
+    if (rate > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('queue_send_fail', ${String(rate)})`);
+    return c.json(parsed.data);
+  })
+  .get("/__dev/integrity", async (c) => c.json(await integrityReport(getDb(c.env.DB))))
+  .get("/__dev/dead-letters", async (c) => c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)))
+  .post("/__dev/sweep", async (c) => c.json({ healed: await sweepStaleSnapshots(c.env, 10_000) }))
   .post("/__dev/recompute", requireAuth, async (c) => {
     const started = performance.now();
     const result = await recomputeSnapshot(getDb(c.env.DB), c.get("user").id);

@@ -22,6 +22,40 @@ export function parseJsonExact(text: string): unknown {
   } as (key: string, value: unknown) => unknown);
 }
 
+/**
+ * The first key that appears twice in one JSON object, or null. JSON.parse silently keeps the last
+ * one, and parsers disagree, so for money a repeated key is rejected rather than guessed.
+ */
+export function findDuplicateKey(text: string): string | null {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const top = stack.at(-1);
+      if (expectKey && top) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.has(key)) return key;
+        top.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (ch === "{") {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (ch === "[") {
+      stack.push(null);
+    } else if (ch === "}" || ch === "]") {
+      stack.pop();
+    } else if (ch === ",") {
+      expectKey = stack.at(-1) !== null && stack.length > 0;
+    }
+  }
+  return null;
+}
+
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge(limit);
@@ -71,6 +105,8 @@ export function readBody(limits: Record<string, number> = {}): MiddlewareHandler
       } catch {
         throw new ApiError("bad_request", "Request body is not valid UTF-8 JSON");
       }
+      const duplicate = findDuplicateKey(new TextDecoder().decode(bytes));
+      if (duplicate !== null) throw new ApiError("bad_request", `Duplicate key in JSON object: ${JSON.stringify(duplicate)}`);
       // Hono's body cache holds promises at run time although its type says otherwise.
       (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
     } else {

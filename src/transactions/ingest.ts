@@ -1,3 +1,4 @@
+import { auditInsert, type AuditContext } from "../audit/audit.service";
 import type { Database } from "../db/client";
 import { zodFieldErrors } from "../lib/create-app";
 import { ApiError, type FieldError } from "../lib/problem";
@@ -21,6 +22,8 @@ export interface IngestOptions {
   dryRun?: boolean;
   /** How an item's position is named in a 422 path (bulk: "transactions.3"). */
   label?: (index: number) => string;
+  /** One audit entry per stored chunk, written in the chunk's batch. */
+  audit: { context: AuditContext; action: "transaction.bulk_create" | "transaction.import" };
 }
 
 /** Rows per D1 batch: one atomic batch per chunk. Bulk requests (<= 1000 items) are one batch. */
@@ -83,10 +86,18 @@ export async function ingestTransactions(db: Database, userId: string, items: re
   } else {
     for (let i = 0; i < toInsert.length; i += INGEST_BATCH_ROWS) {
       const chunk = toInsert.slice(i, i + INGEST_BATCH_ROWS);
+      const ids = chunk.map((p) => p.row.id);
       const written = await insertTransactions(
         db,
         userId,
         chunk.map((p) => p.row),
+        [
+          auditInsert(options.audit.context, {
+            userId,
+            action: options.audit.action,
+            details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
+          }),
+        ],
       );
       analyticsVersion = Math.max(analyticsVersion, written.analyticsVersion);
       for (const p of chunk) {

@@ -24,7 +24,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * external_id the user already has is skipped (ON CONFLICT DO NOTHING) and not counted in the rollups,
  * because rollups are derived from the rows that actually landed.
  */
-export async function insertTransactions(db: Database, userId: string, rows: readonly Row[]) {
+export async function insertTransactions(db: Database, userId: string, rows: readonly Row[], audit?: SQL[]) {
   if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0 };
   const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
     db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
@@ -40,7 +40,7 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
       ) as SQL,
     ),
   );
-  const results = await runBatch(db, [...inserts, ...rollups, bumpVersion(userId)]);
+  const results = await runBatch(db, [...inserts, ...rollups, ...(audit ?? []), bumpVersion(userId)]);
   const inserted = new Set<string>();
   for (const result of results.slice(0, inserts.length)) {
     for (const r of result.results as { id: string }[]) inserted.add(r.id);

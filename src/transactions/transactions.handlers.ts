@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { notifyAnalytics } from "../analytics/notify";
+import { auditContext } from "../audit/audit.service";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
 import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
@@ -13,7 +14,7 @@ type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], A
 
 export const createTransaction: Handler<"createTransaction"> = async (c) => {
   const user = c.get("user");
-  const { value: row, analyticsVersion } = await service.createTransaction(getDb(c.env.DB), user.id, c.req.valid("json"));
+  const { value: row, analyticsVersion } = await service.createTransaction(getDb(c.env.DB), user.id, c.req.valid("json"), auditContext(c));
   notifyAnalytics(c, user.id, analyticsVersion);
   c.header("location", `/api/v1/transaction/${row.id}`);
   c.header("etag", quoteEtag(row.etag));
@@ -43,6 +44,7 @@ export const updateTransaction: Handler<"updateTransaction"> = async (c) => {
     user.id,
     c.req.valid("param").transaction_id,
     c.req.valid("json"),
+    auditContext(c),
     ifMatchTag(c.req.header("if-match")),
   );
   notifyAnalytics(c, user.id, analyticsVersion);
@@ -52,7 +54,7 @@ export const updateTransaction: Handler<"updateTransaction"> = async (c) => {
 
 export const deleteTransaction: Handler<"deleteTransaction"> = async (c) => {
   const userId = c.get("user").id;
-  const { value: id, analyticsVersion } = await service.deleteTransaction(getDb(c.env.DB), userId, c.req.valid("param").transaction_id);
+  const { value: id, analyticsVersion } = await service.deleteTransaction(getDb(c.env.DB), userId, c.req.valid("param").transaction_id, auditContext(c));
   notifyAnalytics(c, userId, analyticsVersion);
   return c.json({ message: "success" as const, id }, 200);
 };
@@ -63,6 +65,7 @@ export const bulkCreateTransactions: Handler<"bulkCreateTransactions"> = async (
   const outcome = await ingestTransactions(getDb(c.env.DB), user.id, c.req.valid("json").transactions, {
     atomic,
     label: (i) => `transactions.${i}`,
+    audit: { context: auditContext(c), action: "transaction.bulk_create" },
   });
   if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
   const results = outcome.results.map((r) => ({ ...r, status: r.status as "created" | "duplicate" | "error" }));
@@ -86,7 +89,7 @@ export const importTransactions: Handler<"importTransactions"> = async (c) => {
     getDb(c.env.DB),
     user.id,
     rows.map((r) => r.item),
-    { atomic: false, dryRun },
+    { atomic: false, dryRun, audit: { context: auditContext(c), action: "transaction.import" } },
   );
   if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
   const body = {

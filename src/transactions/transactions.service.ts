@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { auditFromRow, auditInsert, factsOf, type AuditContext } from "../audit/audit.service";
 import { insertTransactions } from "./insert";
 import { bumpVersion } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
@@ -77,9 +78,16 @@ export function buildRow(userId: string, input: CreateTransactionInput, now = ne
   };
 }
 
-export async function createTransaction(db: Database, userId: string, input: CreateTransactionInput): Promise<WriteResult<TransactionRow>> {
+export async function createTransaction(
+  db: Database,
+  userId: string,
+  input: CreateTransactionInput,
+  audit: AuditContext,
+): Promise<WriteResult<TransactionRow>> {
   const row = buildRow(userId, input);
-  const { inserted, analyticsVersion } = await insertTransactions(db, userId, [row]);
+  const { inserted, analyticsVersion } = await insertTransactions(db, userId, [row], [
+    auditFromRow(audit, userId, "transaction.create", "after", eq(transactions.id, row.id)),
+  ]);
   if (!inserted.has(row.id)) {
     const existing = await db.query.transactions.findFirst({
       where: and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId ?? "")),
@@ -142,6 +150,7 @@ export async function updateTransaction(
   userId: string,
   id: string,
   patch: UpdateTransactionInput,
+  audit: AuditContext,
   ifMatch?: string,
 ): Promise<WriteResult<TransactionRow>> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -165,14 +174,21 @@ export async function updateTransaction(
       updatedAt: laterThan(current.updatedAt),
     };
     const before = and(owned(userId, id), eq(transactions.etag, current.etag)) as SQL;
-    const [, , updated, , bump] = await runBatch(db, [
+    const after = and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL;
+    const updatedRow = { ...current, ...next };
+    const [, , updated, , , bump] = await runBatch(db, [
       subtractFromRollups(before),
       dropEmptyRollups(before),
       db.update(transactions).set(next).where(before),
-      addToRollups(and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL),
+      addToRollups(after),
+      auditInsert(
+        audit,
+        { userId, action: "transaction.update", targetId: id, details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) } },
+        sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
+      ),
       bumpVersion(userId),
     ]);
-    if (updated?.meta.changes === 1) return { value: { ...current, ...next }, analyticsVersion: versionOf(bump) };
+    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionOf(bump) };
     if (ifMatch !== undefined && ifMatch !== "*") throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
@@ -185,9 +201,10 @@ function laterThan(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
-export async function deleteTransaction(db: Database, userId: string, id: string): Promise<WriteResult<string>> {
+export async function deleteTransaction(db: Database, userId: string, id: string, audit: AuditContext): Promise<WriteResult<string>> {
   const target = owned(userId, id);
-  const [, , deleted, bump] = await runBatch(db, [
+  const [, , , deleted, bump] = await runBatch(db, [
+    auditFromRow(audit, userId, "transaction.delete", "before", target),
     subtractFromRollups(target),
     dropEmptyRollups(target),
     db.delete(transactions).where(target),

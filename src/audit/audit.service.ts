@@ -1,0 +1,126 @@
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import type { Context } from "hono";
+import type { Database } from "../db/client";
+import { auditLog, transactions } from "../db/schema";
+import type { AppEnv } from "../lib/context";
+import { newId } from "../lib/ids";
+import { formatAmount } from "../lib/money";
+import { ApiError } from "../lib/problem";
+import { decodeCursor, encodeCursor } from "../transactions/cursor";
+
+export type AuditAction =
+  | "user.sign_up"
+  | "user.login"
+  | "user.login_failed"
+  | "user.login_throttled"
+  | "user.logout"
+  | "user.password_change"
+  | "transaction.create"
+  | "transaction.update"
+  | "transaction.delete"
+  | "transaction.bulk_create"
+  | "transaction.import";
+
+/** Where a write came from: goes with every audit entry. */
+export interface AuditContext {
+  requestId: string;
+  clientIp: string | null;
+}
+
+export function auditContext(c: Context<AppEnv>): AuditContext {
+  return { requestId: c.get("requestId"), clientIp: c.req.header("cf-connecting-ip") ?? null };
+}
+
+/** The money-relevant facts of a transaction, as stored in audit details (minor units, formatted on read). */
+export interface TransactionFacts {
+  amount_minor: number;
+  currency: string;
+  transaction_type: string;
+  transaction_date: string;
+  status: string;
+}
+
+export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts {
+  return {
+    amount_minor: row.amountMinor,
+    currency: row.currency,
+    transaction_type: row.transactionType,
+    transaction_date: row.transactionDate,
+    status: row.status,
+  };
+}
+
+const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
+  'transaction_date', transaction_date, 'status', status)`;
+
+interface Entry {
+  userId: string | null;
+  action: AuditAction;
+  targetId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** An INSERT for one audit entry, to put in the same batch as the write it records. */
+export function auditInsert(ctx: AuditContext, entry: Entry, onlyIf?: SQL): SQL {
+  const values = sql`${newId("aud")}, ${entry.userId}, ${entry.action}, ${entry.targetId ?? null},
+    ${ctx.requestId}, ${ctx.clientIp}, ${entry.details ? JSON.stringify(entry.details) : null}, ${new Date().toISOString()}`;
+  const columns = sql`INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at)`;
+  return onlyIf ? sql`${columns} SELECT ${values} WHERE ${onlyIf}` : sql`${columns} VALUES (${values})`;
+}
+
+/** Audit entry whose details are read from the transaction row inside the batch (for deletes: run it first). */
+export function auditFromRow(ctx: AuditContext, userId: string, action: AuditAction, key: "before" | "after", where: SQL): SQL {
+  return sql`INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at)
+    SELECT ${newId("aud")}, ${userId}, ${action}, id, ${ctx.requestId}, ${ctx.clientIp},
+      json_object(${key}, json(${FACTS_SQL})), ${new Date().toISOString()}
+    FROM transactions WHERE ${where}`;
+}
+
+export async function recordAudit(db: Database, ctx: AuditContext, entry: Entry): Promise<void> {
+  await db.run(auditInsert(ctx, entry));
+}
+
+function presentFacts(value: unknown): unknown {
+  const facts = value as Partial<TransactionFacts> | null;
+  if (!facts || typeof facts.amount_minor !== "number" || typeof facts.currency !== "string") return value;
+  const { amount_minor, ...rest } = facts;
+  return { ...rest, transaction_amount: formatAmount(amount_minor, facts.currency) };
+}
+
+function presentDetails(details: string | null): Record<string, unknown> | null {
+  if (!details) return null;
+  const parsed = JSON.parse(details) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, k === "before" || k === "after" ? presentFacts(v) : v]));
+}
+
+/** The caller's own audit entries, newest first, keyset-paginated like the transaction list. */
+export async function listAudit(db: Database, userId: string, limit: number, cursor?: string) {
+  const conditions: SQL[] = [eq(auditLog.userId, userId)];
+  if (cursor !== undefined) {
+    const position = decodeCursor(cursor);
+    if (!position) throw new ApiError("validation_failed", "The request is invalid", { errors: [{ path: "cursor", message: "invalid cursor" }] });
+    conditions.push(or(lt(auditLog.createdAt, position.date), and(eq(auditLog.createdAt, position.date), lt(auditLog.id, position.id))) as SQL);
+  }
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(limit + 1);
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => ({
+      id: r.id,
+      action: r.action,
+      target_id: r.targetId,
+      request_id: r.requestId,
+      client_ip: r.clientIp,
+      details: presentDetails(r.details),
+      created_at: r.createdAt,
+    })),
+    has_more: hasMore,
+    next_cursor: hasMore && last ? encodeCursor({ date: last.createdAt, id: last.id }) : null,
+  };
+}
