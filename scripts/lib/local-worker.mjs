@@ -21,6 +21,8 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, CI: "true" },
+    // Own process group, so wrangler and its workerd can be stopped (or killed) together.
+    detached: true,
   });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
@@ -38,11 +40,15 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
   return {
     base,
     child,
-    stop: () =>
+    stop: (signal = "SIGTERM") =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once("exit", resolve);
-        child.kill("SIGTERM");
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          child.kill(signal);
+        }
       }),
   };
 }

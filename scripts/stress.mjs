@@ -1,0 +1,257 @@
+// npm run test:stress — load, fault-injection and crash runs against a local Worker (loopback only,
+// bounded in time). Exits non-zero if any acknowledged write is lost or analytics disagree with the rows.
+import { percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
+
+const PORT = 8798;
+const PERSIST = ".wrangler/stress";
+const CLIENTS = Number(process.env.STRESS_CLIENTS ?? 100);
+const LOAD_SECONDS = Number(process.env.STRESS_SECONDS ?? 30);
+const USERS = 20;
+const CURRENCIES = { USD: 2, JPY: 0, KWD: 3 };
+const failures = [];
+
+function check(condition, message) {
+  if (!condition) {
+    failures.push(message);
+    console.error(`FAIL: ${message}`);
+  }
+}
+
+function randomAmount(currency) {
+  const digits = CURRENCIES[currency];
+  const minor = BigInt(1 + Math.floor(Math.random() * 500_000));
+  const text = minor.toString().padStart(digits + 1, "0");
+  return digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+}
+
+function randomFields() {
+  const currency = Object.keys(CURRENCIES)[Math.floor(Math.random() * 3)];
+  const day = 1 + Math.floor(Math.random() * 28);
+  return {
+    transaction_amount: randomAmount(currency),
+    currency,
+    transaction_type: Math.random() < 0.5 ? "credit" : "debit",
+    transaction_date: `2026-10-${String(day).padStart(2, "0")}T${String(Math.floor(Math.random() * 24)).padStart(2, "0")}:00:00Z`,
+    status: ["pending", "success", "failed"][Math.floor(Math.random() * 3)],
+  };
+}
+
+class Stats {
+  latencies = [];
+  byStatus = new Map();
+  add(status, ms) {
+    this.latencies.push(ms);
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+  report(label) {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const errors = [...this.byStatus].filter(([s]) => s === "network" || s >= 400).map(([s, n]) => `${s}: ${n}`);
+    console.log(
+      `${label}: ${sorted.length} requests, errors ${errors.length ? errors.join(", ") : "none"}, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms`,
+    );
+  }
+}
+
+async function request(stats, base, token, method, path, body) {
+  const started = performance.now();
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    stats.add(res.status, performance.now() - started);
+    return { status: res.status, json: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null };
+  } catch {
+    stats.add("network", performance.now() - started);
+    // The server is gone (crash run): back off instead of spinning.
+    await new Promise((r) => setTimeout(r, 100));
+    return { status: 0, json: null };
+  }
+}
+
+/** One client: writes only its own transactions, so it knows their final acknowledged state. */
+async function runClient(base, user, stats, deadline, ledger) {
+  const mine = [];
+  while (Date.now() < deadline) {
+    const roll = Math.random();
+    if (roll < 0.5 || mine.length === 0) {
+      const fields = randomFields();
+      const res = await request(stats, base, user.token, "POST", "/api/v1/transaction/create", fields);
+      if (res.status === 201) {
+        mine.push(res.json.id);
+        ledger.set(res.json.id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
+      }
+    } else if (roll < 0.75) {
+      const id = mine[Math.floor(Math.random() * mine.length)];
+      const fields = randomFields();
+      const res = await request(stats, base, user.token, "PUT", `/api/v1/transaction/update/${id}`, fields);
+      if (res.status === 200) ledger.set(id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
+    } else if (roll < 0.9) {
+      const id = mine.splice(Math.floor(Math.random() * mine.length), 1)[0];
+      const res = await request(stats, base, user.token, "DELETE", `/api/v1/transaction/delete/${id}`);
+      if (res.status === 200) ledger.set(id, { user: user.id, deleted: true });
+      else mine.push(id);
+    } else {
+      await request(stats, base, user.token, "GET", "/api/v1/transaction/analytics/me");
+    }
+  }
+}
+
+function toMinor(amount, currency) {
+  const digits = CURRENCIES[currency];
+  const [whole, fraction = ""] = amount.split(".");
+  return BigInt(whole) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, "0") || "0");
+}
+
+function formatMinor(minor, currency) {
+  const digits = CURRENCIES[currency];
+  const text = minor.toString().padStart(digits + 1, "0");
+  return digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+}
+
+function halfEven(n, d) {
+  const q = n / d;
+  const r2 = (n % d) * 2n;
+  return r2 > d || (r2 === d && q % 2n === 1n) ? q + 1n : q;
+}
+
+/** The expected figures for one user and currency, from the acknowledged writes alone. */
+function bruteForce(rows, currency) {
+  const mine = rows.filter((r) => r.currency === currency);
+  let credit = 0n;
+  let debit = 0n;
+  const days = new Map();
+  for (const r of mine) {
+    const minor = toMinor(r.transaction_amount, currency);
+    if (r.transaction_type === "credit") credit += minor;
+    else debit += minor;
+    const day = r.transaction_date.slice(0, 10);
+    days.set(day, (days.get(day) ?? 0) + 1);
+  }
+  const busiest = [...days].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return {
+    transaction_count: mine.length,
+    total_credit: formatMinor(credit, currency),
+    total_debit: formatMinor(debit, currency),
+    average_transaction_value: formatMinor(mine.length ? halfEven(credit + debit, BigInt(mine.length)) : 0n, currency),
+    day_with_highest_transactions: busiest?.[0] ?? null,
+  };
+}
+
+async function verify(base, users, ledger, label) {
+  const stats = new Stats();
+  let checked = 0;
+  for (const [id, expected] of ledger) {
+    const user = users.find((u) => u.id === expected.user);
+    const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/${id}`);
+    checked += 1;
+    if (expected.deleted) check(res.status === 404, `${label}: deleted ${id} answered ${res.status}`);
+    else {
+      check(res.status === 200, `${label}: acknowledged ${id} answered ${res.status}`);
+      if (res.status === 200) {
+        for (const field of ["transaction_amount", "currency", "transaction_type", "status", "transaction_date"]) {
+          check(res.json[field] === expected[field], `${label}: ${id}.${field} is ${res.json[field]}, acknowledged ${expected[field]}`);
+        }
+      }
+    }
+  }
+  for (const user of users) {
+    const live = [...ledger].filter(([, v]) => v.user === user.id && !v.deleted);
+    const listed = [];
+    let cursor = null;
+    do {
+      const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/all?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
+      listed.push(...res.json.data.map((t) => t.id));
+      cursor = res.json.next_cursor;
+    } while (cursor);
+    const known = new Set(live.map(([id]) => id));
+    check(listed.every((id) => known.has(id)), `${label}: ${user.username} lists a transaction that was never acknowledged`);
+    check(listed.length === known.size, `${label}: ${user.username} lists ${listed.length}, acknowledged ${known.size}`);
+    for (const currency of Object.keys(CURRENCIES)) {
+      const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/analytics/me?currency=${currency}`);
+      const expected = bruteForce(live.map(([, v]) => v), currency);
+      for (const [key, value] of Object.entries(expected)) {
+        check(res.json?.[key] === value, `${label}: ${user.username} ${currency} ${key} is ${res.json?.[key]}, brute force ${value}`);
+      }
+    }
+  }
+  const integrity = await (await fetch(`${base}/__dev/integrity`)).json();
+  check(integrity.ok, `${label}: rollups differ from rows: ${JSON.stringify(integrity.mismatches)}`);
+  console.log(`${label}: verified ${checked} acknowledged writes, ${users.length} users' lists and analytics; rollups ${integrity.ok ? "exact" : "WRONG"}`);
+}
+
+async function waitFor(condition, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  check(false, `timed out waiting for ${what}`);
+  return false;
+}
+
+async function setFaults(base, faults) {
+  const res = await fetch(`${base}/__dev/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(faults) });
+  if (!res.ok) throw new Error(`faults: ${res.status}`);
+}
+
+async function burst(base, users, ledger, seconds, clients, label) {
+  const stats = new Stats();
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: clients }, (_, i) => runClient(base, users[i % users.length], stats, deadline, ledger)));
+  stats.report(label);
+  return stats;
+}
+
+let worker = await startLocalWorker({ port: PORT, persistTo: PERSIST });
+try {
+  const users = [];
+  for (let i = 0; i < USERS; i++) users.push(await signUpAndLogin(worker.base, `stress${i}`));
+  const ledger = new Map();
+
+  // 1. Load: CLIENTS concurrent clients for LOAD_SECONDS.
+  const load = await burst(worker.base, users, ledger, LOAD_SECONDS, CLIENTS, `load (${CLIENTS} clients, ${LOAD_SECONDS} s)`);
+  check(![...load.byStatus.keys()].some((s) => s === "network" || s >= 500), "load: server errors or dropped connections");
+  await waitFor(async () => (await (await fetch(`${worker.base}/__dev/integrity`)).json()).ok, 30_000, "rollups to settle");
+  await verify(worker.base, users, ledger, "after load");
+
+  // 2. Faults: the consumer throws for some users and 30% of queue sends fail.
+  const failing = users.slice(0, 3).map((u) => u.id);
+  await setFaults(worker.base, { consumer_fail_users: failing, queue_send_fail_rate: 0.3 });
+  await burst(worker.base, users, ledger, 10, 30, "faults (30 clients, 10 s)");
+  await waitFor(
+    async () => {
+      const dead = await (await fetch(`${worker.base}/__dev/dead-letters`)).json();
+      return failing.every((id) => dead.some((d) => d.body.includes(id)));
+    },
+    60_000,
+    "failing users' messages to reach the dead-letter queue",
+  );
+  await verify(worker.base, users, ledger, "under faults");
+  await setFaults(worker.base, {});
+  await fetch(`${worker.base}/__dev/sweep`, { method: "POST" });
+  await verify(worker.base, users, ledger, "after faults cleared and sweep");
+
+  // 3. Crash: kill the dev server (SIGKILL, whole process group) in the middle of a write burst.
+  const crashStats = new Stats();
+  const crashDeadline = Date.now() + 20_000;
+  const clients = Promise.all(Array.from({ length: 40 }, (_, i) => runClient(worker.base, users[i % users.length], crashStats, crashDeadline, ledger)));
+  await new Promise((r) => setTimeout(r, 4000));
+  await worker.stop("SIGKILL");
+  console.log("killed the dev server mid-burst");
+  await clients.catch(() => undefined);
+  crashStats.report("crash burst");
+  worker = await startLocalWorker({ port: PORT, persistTo: PERSIST, fresh: false });
+  console.log("restarted on the same local state");
+  await verify(worker.base, users, ledger, "after crash and restart");
+} finally {
+  await worker.stop();
+}
+
+if (failures.length > 0) {
+  console.error(`\n${failures.length} check(s) failed`);
+  process.exit(1);
+}
+console.log("\nstress: all checks passed");
