@@ -27,6 +27,11 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   bearerFormat: "JWT",
   description: "Access token from POST /api/v1/user/login",
 });
+app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
+  type: "oauth2",
+  description: "Swagger UI's Authorize: username and password are exchanged for a token at the login route",
+  flows: { password: { tokenUrl: "/api/v1/user/login", scopes: {} } },
+});
 
 // Chained so the RPC type keeps every route.
 const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);

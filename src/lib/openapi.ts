@@ -26,7 +26,8 @@ export function problemResponses(...codes: ErrorCode[]) {
   ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
 }
 
-export const bearerSecurity = [{ bearerAuth: [] }];
+/** Either a pasted bearer token or Swagger UI's OAuth2 password flow (which calls the login route). */
+export const bearerSecurity = [{ bearerAuth: [] }, { oauth2Password: [] }];
 
 export function jsonContent<T>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
