@@ -27,7 +27,7 @@ export function problemResponses(...codes: ErrorCode[]) {
 }
 
 /** Either a pasted bearer token or Swagger UI's OAuth2 password flow (which calls the login route). */
-export const bearerSecurity = [{ bearerAuth: [] }, { oauth2Password: [] }];
+export const bearerSecurity: Record<string, string[]>[] = [{ bearerAuth: [] }, { oauth2Password: [] }];
 
 export function jsonContent<T>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
