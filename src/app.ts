@@ -16,8 +16,8 @@ app.use("/api/*", requireSafeConfiguration);
 app.use(
   "/api/*",
   readBody({
-    "/api/v1/transaction/bulk": 2 * 1024 * 1024,
-    "/api/v1/transaction/import": 10 * 1024 * 1024,
+    limits: { "/api/v1/transaction/bulk": 2 * 1024 * 1024, "/api/v1/transaction/import": 10 * 1024 * 1024 },
+    raw: new Set(["/api/v1/transaction/import"]),
   }),
 );
 

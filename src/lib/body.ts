@@ -90,15 +90,22 @@ function tooLarge(limit: number): ApiError {
  * Reads the body once, within `limit` bytes. JSON bodies must be valid UTF-8 and valid JSON (else 400)
  * and are re-serialised with money numbers turned into strings, so validators downstream see exact digits.
  */
-export function readBody(limits: Record<string, number> = {}): MiddlewareHandler<AppEnv> {
+export interface BodyRules {
+  /** Byte limits by path (default 64 KiB). */
+  limits?: Record<string, number>;
+  /** Paths whose handler reads the raw bytes itself (and checks the media type). */
+  raw?: ReadonlySet<string>;
+}
+
+export function readBody(rules: BodyRules = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
-    const bytes = await readLimited(c.req.raw, limits[c.req.path] ?? DEFAULT_BODY_LIMIT);
+    const bytes = await readLimited(c.req.raw, rules.limits?.[c.req.path] ?? DEFAULT_BODY_LIMIT);
     c.set("rawBody", bytes);
     // Some clients send a JSON content type on body-less DELETEs; that is not a malformed body.
     if (bytes.byteLength === 0 && c.req.method === "DELETE") return next();
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
-    if (JSON_MEDIA_TYPE.test(mediaType)) {
+    if (JSON_MEDIA_TYPE.test(mediaType) && !rules.raw?.has(c.req.path)) {
       let value: unknown;
       try {
         value = parseJsonExact(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));

@@ -62,7 +62,7 @@ async function claim(db: Database, scope: string, key: string, print: string): P
 
 /**
  * Idempotency-Key support for writes: the first completed response for (caller, key) is stored for
- * 24 h and replayed byte for byte; a different request with the same key is a 422; a key whose
+ * 24 h and replayed byte for byte; a different request (method, path, query or body) with the same key is a 422; a key whose
  * first request is still running is a 409. Server errors (5xx) are not stored, so they can be retried.
  */
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -73,7 +73,9 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const db = getDb(c.env.DB);
   const scope = c.get("user")?.id ?? `anonymous:${c.req.path}`;
-  const print = await fingerprint(c.env.JWT_SECRET, c.req.method, c.req.path, c.get("rawBody") ?? new Uint8Array());
+  const url = new URL(c.req.url);
+  // The query string is part of the request (bulk ?atomic=, import ?dry_run=): a different one is a different request.
+  const print = await fingerprint(c.env.JWT_SECRET, c.req.method, `${url.pathname}${url.search}`, c.get("rawBody") ?? new Uint8Array());
   const claimed = await claim(db, scope, key, print);
   if (claimed.kind === "replay") {
     return new Response(claimed.body, { status: claimed.status, headers: { ...claimed.headers, "idempotent-replayed": "true" } });

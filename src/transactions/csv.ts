@@ -34,6 +34,17 @@ export function recordToCsv(record: TransactionRecord): string {
   return csvLine(EXPORT_COLUMNS.map((column) => record[column]));
 }
 
+/** Validates the header row itself, so a file with no data rows is checked too. */
+function checkHeader(header: string[]): string[] {
+  const unknown = header.filter((c) => !WRITABLE.has(c) && !READ_ONLY.has(c));
+  if (unknown.length > 0) {
+    throw new ApiError("validation_failed", "The CSV header has unknown columns", {
+      errors: unknown.map((c) => ({ path: c, message: "unknown column" })),
+    });
+  }
+  return header;
+}
+
 export interface ImportRow {
   line: number;
   item: Record<string, string>;
@@ -47,16 +58,10 @@ export interface ImportRow {
 export function parseImportCsv(text: string): ImportRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: false, info: true, relax_column_count: false });
+    records = parse(text, { columns: checkHeader, bom: true, skip_empty_lines: true, trim: false, info: true, relax_column_count: false });
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw new ApiError("bad_request", `The CSV could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const header = Object.keys(records[0]?.record ?? {});
-  const unknown = header.filter((c) => !WRITABLE.has(c) && !READ_ONLY.has(c));
-  if (unknown.length > 0) {
-    throw new ApiError("validation_failed", "The CSV header has unknown columns", {
-      errors: unknown.map((c) => ({ path: c, message: "unknown column" })),
-    });
   }
   return records.map(({ record, info }) => {
     const item: Record<string, string> = {};

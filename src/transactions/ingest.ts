@@ -100,9 +100,16 @@ export async function ingestTransactions(db: Database, userId: string, items: re
         ],
       );
       analyticsVersion = Math.max(analyticsVersion, written.analyticsVersion);
+      // Not inserted means a concurrent request stored the same external_id first: report its id.
+      const lost = chunk.filter((p) => !written.inserted.has(p.row.id));
+      const winners = await existingExternalIds(
+        db,
+        userId,
+        lost.map((p) => p.row.externalId ?? ""),
+      );
       for (const p of chunk) {
-        // Not inserted means a concurrent request stored the same external_id first.
-        results.push({ index: p.index, status: written.inserted.has(p.row.id) ? "created" : "duplicate", id: written.inserted.has(p.row.id) ? p.row.id : undefined });
+        if (written.inserted.has(p.row.id)) results.push({ index: p.index, status: "created", id: p.row.id });
+        else results.push({ index: p.index, status: "duplicate", id: winners.get(p.row.externalId ?? "") });
       }
     }
   }
