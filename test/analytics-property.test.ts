@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../src/analytics/consumer";
+import { rollupsAndTruth } from "./support/rollups";
 import { analyticsState, setFault } from "./support/analytics-state";
 import { bruteForceAnalytics, type RawRow } from "./support/brute-force-analytics";
 import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
@@ -125,23 +126,10 @@ async function checkAnalytics(user: TestUser, label: string) {
 
 /** daily_rollups must be exactly the GROUP BY of the user's transactions, with no empty days. */
 async function checkRollups(userId: string, label: string) {
-  const rollups = await env.DB.prepare(
-    `SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-     FROM daily_rollups WHERE user_id = ? ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all();
-  const grouped = await env.DB.prepare(
-    `SELECT currency, substr(transaction_date, 1, 10) AS day, COUNT(*) AS tx_count,
-       CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
-       CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit
-     FROM transactions WHERE user_id = ? GROUP BY currency, day ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all();
-  expect(rollups.results, `${label}: daily_rollups vs GROUP BY of transactions`).toStrictEqual(grouped.results);
+  const { rollups, truth } = await rollupsAndTruth(userId);
+  expect(rollups, `${label}: daily_rollups vs GROUP BY of transactions`).toStrictEqual(truth);
   expect(
-    rollups.results.filter((r) => r.tx_count === 0),
+    rollups.filter((r) => r.tx_count === 0),
     `${label}: empty rollup rows`,
   ).toStrictEqual([]);
 }

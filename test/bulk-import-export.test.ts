@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
+import { rollupsAndTruth } from "./support/rollups";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -97,22 +98,9 @@ async function figures(user: TestUser, currency?: string) {
 
 /** daily_rollups must equal a GROUP BY over the user's transactions. */
 async function expectRollupsExact(userId: string) {
-  const rollups = await env.DB.prepare(
-    `SELECT currency, day, tx_count AS n, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-     FROM daily_rollups WHERE user_id = ? ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all();
-  const truth = await env.DB.prepare(
-    `SELECT currency, substr(transaction_date, 1, 10) AS day, COUNT(*) AS n,
-       CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
-       CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit
-     FROM transactions WHERE user_id = ? GROUP BY currency, day ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all();
-  expect(truth.results.length).toBeGreaterThan(0);
-  expect(rollups.results).toEqual(truth.results);
+  const { rollups, truth } = await rollupsAndTruth(userId);
+  expect(truth.length).toBeGreaterThan(0);
+  expect(rollups).toEqual(truth);
 }
 
 /** Minor units of USD as "12.34". */

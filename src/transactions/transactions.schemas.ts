@@ -11,30 +11,30 @@ export const CurrencyCode = z
   .refine(isCurrency, "must be an ISO 4217 currency code")
   .openapi({ type: "string", example: "USD", description: "ISO 4217 code (case-insensitive on input)" });
 
-export const Timestamp = z
-  .string()
-  .transform((s, ctx) => {
+/** A date or date-time string checked by parseTimestamp, then mapped (for example to a range bound). */
+function timestampInput(map: (utc: string, input: string) => string) {
+  return z.string().transform((s, ctx) => {
     const parsed = parseTimestamp(s);
     if (parsed === null) {
       ctx.addIssue({ code: "custom", message: "must be YYYY-MM-DD or an RFC 3339 date-time with offset" });
       return z.NEVER;
     }
-    return parsed;
-  })
-  .openapi({ type: "string", example: "2026-11-25T10:30:00Z", description: "RFC 3339 date-time with offset, or YYYY-MM-DD (midnight UTC)" });
+    return map(parsed, s);
+  });
+}
+
+export const Timestamp = timestampInput((utc) => utc).openapi({
+  type: "string",
+  example: "2026-11-25T10:30:00Z",
+  description: "RFC 3339 date-time with offset, or YYYY-MM-DD (midnight UTC)",
+});
 
 /** An inclusive end of range ("YYYY-MM-DD" covers that whole day), turned into an exclusive upper bound. */
-export const RangeEnd = z
-  .string()
-  .transform((s, ctx) => {
-    const parsed = parseTimestamp(s);
-    if (parsed === null) {
-      ctx.addIssue({ code: "custom", message: "must be YYYY-MM-DD or an RFC 3339 date-time with offset" });
-      return z.NEVER;
-    }
-    return isDateOnly(s) ? nextDayStart(s) : new Date(Date.parse(parsed) + 1).toISOString();
-  })
-  .openapi({ type: "string", example: "2026-12-31", description: "Inclusive end; a plain date includes that whole day" });
+export const RangeEnd = timestampInput((utc, input) => (isDateOnly(input) ? nextDayStart(input) : new Date(Date.parse(utc) + 1).toISOString())).openapi({
+  type: "string",
+  example: "2026-12-31",
+  description: "Inclusive end; a plain date includes that whole day",
+});
 
 /** Amounts arrive as strings (JSON numbers are turned into their exact source text before validation). */
 export const Amount = z

@@ -1,0 +1,28 @@
+import { env } from "cloudflare:workers";
+
+export interface DayRow {
+  currency: string;
+  day: string;
+  tx_count: number;
+  credit: string;
+  debit: string;
+}
+
+/** A user's daily_rollups next to the GROUP BY of their transactions, in the same shape and order. */
+export async function rollupsAndTruth(userId: string): Promise<{ rollups: DayRow[]; truth: DayRow[] }> {
+  const rollups = await env.DB.prepare(
+    `SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+     FROM daily_rollups WHERE user_id = ? ORDER BY currency, day`,
+  )
+    .bind(userId)
+    .all<DayRow>();
+  const truth = await env.DB.prepare(
+    `SELECT currency, substr(transaction_date, 1, 10) AS day, COUNT(*) AS tx_count,
+       CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
+       CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit
+     FROM transactions WHERE user_id = ? GROUP BY currency, day ORDER BY currency, day`,
+  )
+    .bind(userId)
+    .all<DayRow>();
+  return { rollups: rollups.results, truth: truth.results };
+}
