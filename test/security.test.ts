@@ -81,10 +81,6 @@ async function allAudit(token: string): Promise<AuditEntry[]> {
   return page.data;
 }
 
-function actionsOf(entries: AuditEntry[]): string[] {
-  return entries.map((e) => e.action);
-}
-
 /** Lines the app wrote with console.log while `spy` was active. */
 function logLines(spy: { mock: { calls: unknown[][] } }): string[] {
   return spy.mock.calls.map((args) => args.map(String).join(" "));

@@ -12,12 +12,18 @@ interface ReviverContext {
   source?: string;
 }
 
-/** JSON.parse that keeps money numbers as the literal digits the client sent. */
+/**
+ * JSON.parse that keeps money numbers as the literal digits the client sent, turns numbers a double
+ * cannot hold (1e400) into a marker object that no schema accepts (re-serialised they would become
+ * null), and replaces lone UTF-16 surrogates with U+FFFD, as storage would, so what is stored is what is answered.
+ */
 export function parseJsonExact(text: string): unknown {
   return JSON.parse(text, function (this: unknown, key: string, value: unknown, context?: ReviverContext) {
-    if (typeof value === "number" && MONEY_KEYS.has(key) && context?.source !== undefined) {
-      return context.source;
+    if (typeof value === "number") {
+      if (MONEY_KEYS.has(key) && context?.source !== undefined) return context.source;
+      if (!Number.isFinite(value)) return { number_out_of_range: context?.source ?? "" };
     }
+    if (typeof value === "string" && !value.isWellFormed()) return value.toWellFormed();
     return value;
   } as (key: string, value: unknown) => unknown);
 }
