@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", ".wrangler", "public/static/vendor", "worker-configuration.d.ts", "dist", "test-results"] },
+  { ignores: ["node_modules", ".wrangler", "public/static/vendor", "worker-configuration.d.ts", "dist", "test-results", "examples/openapi-types.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,6 +19,6 @@ export default tseslint.config(
   },
   {
     files: ["scripts/**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", fetch: "readonly", setTimeout: "readonly", performance: "readonly", Response: "readonly" } },
+    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", fetch: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly", Response: "readonly", structuredClone: "readonly", WebSocket: "readonly" } },
   },
 );

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem, release } from "node:os";
 import { writeFileSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { median, packageVersion, percentile, root, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
+import { median, packageVersion, percentile, readJson, root, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,10000,1000000").split(",").map(Number);
 const READS = Number(process.env.BENCH_READS ?? 300);
@@ -18,7 +18,7 @@ async function post(base, token, path, body) {
     body: JSON.stringify(body ?? {}),
   });
   if (!res.ok) throw new Error(`${path} ${res.status}: ${await res.text()}`);
-  return res.json();
+  return readJson(res);
 }
 
 async function timeReads(url, token) {

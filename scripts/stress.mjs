@@ -1,6 +1,6 @@
 // npm run test:stress — load, fault-injection and crash runs against a local Worker (loopback only,
 // bounded in time). Exits non-zero if any acknowledged write is lost or analytics disagree with the rows.
-import { percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
+import { getJson, percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 
 const PORT = 8798;
 const PERSIST = ".wrangler/stress";
@@ -111,6 +111,10 @@ function formatMinor(minor, currency) {
   return digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
 }
 
+/**
+ * @param {bigint} n
+ * @param {bigint} d
+ */
 function halfEven(n, d) {
   const q = n / d;
   const r2 = (n % d) * 2n;
@@ -177,7 +181,7 @@ async function verify(base, users, ledger, label) {
       }
     }
   }
-  const integrity = await (await fetch(`${base}/__dev/integrity`)).json();
+  const integrity = await getJson(`${base}/__dev/integrity`);
   check(integrity.ok, `${label}: rollups differ from rows: ${JSON.stringify(integrity.mismatches)}`);
   console.log(`${label}: verified ${checked} acknowledged writes, ${users.length} users' lists and analytics; rollups ${integrity.ok ? "exact" : "WRONG"}`);
 }
@@ -214,7 +218,7 @@ try {
   // 1. Load: CLIENTS concurrent clients for LOAD_SECONDS.
   const load = await burst(worker.base, users, ledger, LOAD_SECONDS, CLIENTS, `load (${CLIENTS} clients, ${LOAD_SECONDS} s)`);
   check(![...load.byStatus.keys()].some((s) => s === "network" || s >= 500), "load: server errors or dropped connections");
-  await waitFor(async () => (await (await fetch(`${worker.base}/__dev/integrity`)).json()).ok, 30_000, "rollups to settle");
+  await waitFor(async () => (await getJson(`${worker.base}/__dev/integrity`)).ok, 30_000, "rollups to settle");
   await verify(worker.base, users, ledger, "after load");
 
   // 2. Faults: the consumer throws for some users and 30% of queue sends fail.
@@ -223,7 +227,7 @@ try {
   await burst(worker.base, users, ledger, 10, 30, "faults (30 clients, 10 s)");
   await waitFor(
     async () => {
-      const dead = await (await fetch(`${worker.base}/__dev/dead-letters`)).json();
+      const dead = await getJson(`${worker.base}/__dev/dead-letters`);
       return failing.every((id) => dead.some((d) => d.body.includes(id)));
     },
     60_000,

@@ -40,16 +40,19 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
   return {
     base,
     child,
+    /** @param {NodeJS.Signals} [signal] */
     stop: (signal = "SIGTERM") =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", resolve);
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          child.kill(signal);
-        }
-      }),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          try {
+            process.kill(-(child.pid ?? 0), signal);
+          } catch {
+            child.kill(signal);
+          }
+        })
+      ),
   };
 }
 
@@ -60,7 +63,7 @@ export async function signUpAndLogin(base, prefix) {
   const signUp = await fetch(`${base}/api/v1/user/sign_up`, { method: "POST", headers: json, body: JSON.stringify({ username, password, full_name: prefix }) });
   if (signUp.status !== 201) throw new Error(`sign_up ${signUp.status}: ${await signUp.text()}`);
   const login = await fetch(`${base}/api/v1/user/login`, { method: "POST", headers: json, body: JSON.stringify({ username, password }) });
-  const body = await login.json();
+  const body = await readJson(login);
   return { token: body.access_token, id: body.user.id, username, password };
 }
 
@@ -75,4 +78,22 @@ export function median(values) {
 
 export function packageVersion(name) {
   return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
+}
+
+/**
+ * The JSON body of a response, untyped: these scripts check shapes at run time.
+ * @param {Response} res
+ * @returns {Promise<any>}
+ */
+export function readJson(res) {
+  return res.json();
+}
+
+/**
+ * @param {string} url
+ * @param {RequestInit} [init]
+ * @returns {Promise<any>}
+ */
+export async function getJson(url, init) {
+  return readJson(await fetch(url, init));
 }
