@@ -354,7 +354,9 @@ export interface components {
             password: string;
         };
         LoginForm: {
+            /** @example ada_lovelace */
             username: string;
+            /** @example correct horse battery */
             password: string;
             /** @enum {string} */
             grant_type?: "password";
@@ -687,6 +689,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada_lovelace",
+                 *       "password": "correct horse battery",
+                 *       "full_name": "Ada Lovelace",
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignUpRequest"];
             };
         };
@@ -697,6 +707,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "username": "ada_lovelace",
+                     *       "full_name": "Ada Lovelace",
+                     *       "email": "ada@example.com",
+                     *       "created_at": "2026-11-25T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserProfile"];
                 };
             };
@@ -706,6 +725,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -715,6 +749,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -724,6 +773,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -733,6 +797,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -742,6 +821,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -756,7 +850,23 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada_lovelace",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
+                /**
+                 * @example {
+                 *       "username": "ada_lovelace",
+                 *       "password": "correct horse battery",
+                 *       "grant_type": "password",
+                 *       "scope": "string",
+                 *       "client_id": "string",
+                 *       "client_secret": "string"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["LoginForm"];
             };
         };
@@ -767,6 +877,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 3600,
+                     *       "user": {
+                     *         "id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *         "username": "ada_lovelace",
+                     *         "full_name": "Ada Lovelace",
+                     *         "email": "ada@example.com"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
@@ -776,6 +899,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -785,6 +923,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -794,6 +947,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -803,6 +971,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -812,6 +995,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -821,6 +1019,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -841,6 +1054,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "username": "ada_lovelace",
+                     *       "full_name": "Ada Lovelace",
+                     *       "email": "ada@example.com",
+                     *       "created_at": "2026-11-25T10:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserProfile"];
                 };
             };
@@ -850,6 +1072,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -870,6 +1107,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "success"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -879,6 +1121,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -893,6 +1150,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery",
+                 *       "new_password": "a much better passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChangePasswordRequest"];
             };
         };
@@ -903,6 +1166,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "success"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -912,6 +1180,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -921,6 +1204,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -930,6 +1228,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -939,6 +1252,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -948,6 +1276,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -957,6 +1300,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -980,6 +1338,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "aud_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *           "action": "transaction.update",
+                     *           "target_id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *           "request_id": "string",
+                     *           "client_ip": "string",
+                     *           "details": {
+                     *             "before": {
+                     *               "transaction_amount": "10.00",
+                     *               "currency": "USD"
+                     *             },
+                     *             "after": {
+                     *               "transaction_amount": "12.50",
+                     *               "currency": "USD"
+                     *             }
+                     *           },
+                     *           "created_at": "string"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": "string"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -989,6 +1373,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -998,6 +1397,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1015,6 +1429,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "transaction_amount": "125.50",
+                 *       "transaction_type": "debit",
+                 *       "transaction_date": "2026-11-25",
+                 *       "currency": "USD",
+                 *       "description": "Groceries"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreateTransaction"];
             };
         };
@@ -1027,6 +1450,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *       "user_id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "full_name": "Ada Lovelace",
+                     *       "transaction_date": "2026-11-25T00:00:00.000Z",
+                     *       "transaction_amount": "125.50",
+                     *       "transaction_type": "credit",
+                     *       "currency": "USD",
+                     *       "status": "pending",
+                     *       "description": "Groceries",
+                     *       "external_id": "bank-2026-11-25-0042",
+                     *       "created_at": "2026-11-25T10:30:00.000Z",
+                     *       "updated_at": "2026-11-25T10:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
@@ -1036,6 +1475,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1045,6 +1499,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1054,6 +1523,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1063,6 +1547,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1072,6 +1571,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1081,6 +1595,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1101,6 +1630,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "transactions": [
+                 *         {
+                 *           "transaction_amount": "12.00",
+                 *           "transaction_type": "debit",
+                 *           "transaction_date": "2026-11-24",
+                 *           "external_id": "bank-0001"
+                 *         },
+                 *         {
+                 *           "transaction_amount": "2500.00",
+                 *           "transaction_type": "credit",
+                 *           "transaction_date": "2026-11-25",
+                 *           "external_id": "bank-0002"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BulkRequest"];
             };
         };
@@ -1111,6 +1658,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "atomic": true,
+                     *       "created": 2,
+                     *       "duplicates": 0,
+                     *       "failed": 0,
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "status": "created",
+                     *           "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y"
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "status": "created",
+                     *           "id": "txn_1a2b3c4d5e6f7g8h9j0k1m2n3p"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -1120,6 +1687,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "atomic": true,
+                     *       "created": 2,
+                     *       "duplicates": 0,
+                     *       "failed": 0,
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "status": "created",
+                     *           "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y"
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "status": "created",
+                     *           "id": "txn_1a2b3c4d5e6f7g8h9j0k1m2n3p"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["BulkResult"];
                 };
             };
@@ -1129,6 +1716,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1138,6 +1740,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1147,6 +1764,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1156,6 +1788,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1165,6 +1812,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1185,6 +1847,10 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example transaction_date,transaction_amount,transaction_type,currency,description
+                 *     2026-11-25,125.50,debit,USD,Groceries
+                 */
                 "text/csv": string;
             };
         };
@@ -1195,6 +1861,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "dry_run": false,
+                     *       "rows": 3,
+                     *       "added": 2,
+                     *       "duplicates": 1,
+                     *       "errors": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
@@ -1204,6 +1879,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "dry_run": false,
+                     *       "rows": 3,
+                     *       "added": 2,
+                     *       "duplicates": 1,
+                     *       "errors": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
@@ -1213,6 +1897,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1222,6 +1921,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1231,6 +1945,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1240,6 +1969,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1249,6 +1993,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1278,6 +2037,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,created_at,updated_at
+                     *     txn_0k7m3q9x2c4v6b8n1p5r7t9w3y,2026-11-25T00:00:00.000Z,125.50,debit,USD,success,Groceries,,2026-11-25T10:30:00.000Z,2026-11-25T10:30:00.000Z
+                     */
                     "text/csv": string;
                 };
             };
@@ -1287,6 +2050,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1296,6 +2074,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1328,6 +2121,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *           "user_id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *           "full_name": "Ada Lovelace",
+                     *           "transaction_date": "2026-11-25T00:00:00.000Z",
+                     *           "transaction_amount": "125.50",
+                     *           "transaction_type": "credit",
+                     *           "currency": "USD",
+                     *           "status": "pending",
+                     *           "description": "Groceries",
+                     *           "external_id": "bank-2026-11-25-0042",
+                     *           "created_at": "2026-11-25T10:30:00.000Z",
+                     *           "updated_at": "2026-11-25T10:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": "MjAyNi0xMS0yNVQwMDowMDowMC4wMDBafHR4bl8w"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransactionPage"];
                 };
             };
@@ -1337,6 +2152,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1346,6 +2176,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1372,6 +2217,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *       "user_id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "full_name": "Ada Lovelace",
+                     *       "transaction_date": "2026-11-25T00:00:00.000Z",
+                     *       "transaction_amount": "125.50",
+                     *       "transaction_type": "credit",
+                     *       "currency": "USD",
+                     *       "status": "pending",
+                     *       "description": "Groceries",
+                     *       "external_id": "bank-2026-11-25-0042",
+                     *       "created_at": "2026-11-25T10:30:00.000Z",
+                     *       "updated_at": "2026-11-25T10:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
@@ -1388,6 +2249,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1397,6 +2273,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1406,6 +2297,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1426,6 +2332,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "failed",
+                 *       "description": "Card declined"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UpdateTransaction"];
             };
         };
@@ -1437,6 +2349,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+                     *       "user_id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "full_name": "Ada Lovelace",
+                     *       "transaction_date": "2026-11-25T00:00:00.000Z",
+                     *       "transaction_amount": "125.50",
+                     *       "transaction_type": "credit",
+                     *       "currency": "USD",
+                     *       "status": "pending",
+                     *       "description": "Groceries",
+                     *       "external_id": "bank-2026-11-25-0042",
+                     *       "created_at": "2026-11-25T10:30:00.000Z",
+                     *       "updated_at": "2026-11-25T10:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Transaction"];
                 };
             };
@@ -1446,6 +2374,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1455,6 +2398,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1464,6 +2422,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1473,6 +2446,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1482,6 +2470,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1491,6 +2494,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1500,6 +2518,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1509,6 +2542,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1534,6 +2582,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "success",
+                     *       "id": "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Deleted"];
                 };
             };
@@ -1543,6 +2597,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1552,6 +2621,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1561,6 +2645,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1592,6 +2691,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user_id": "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
+                     *       "currency": "USD",
+                     *       "transaction_count": 42,
+                     *       "average_transaction_value": "57.14",
+                     *       "day_with_highest_transactions": "2026-11-20",
+                     *       "day_with_highest_transactions_count": 5,
+                     *       "total_credit": "1500.00",
+                     *       "total_debit": "899.88",
+                     *       "by_currency": [
+                     *         {
+                     *           "currency": "USD",
+                     *           "transaction_count": 42,
+                     *           "average_transaction_value": "57.14",
+                     *           "total_credit": "1500.00",
+                     *           "total_debit": "899.88"
+                     *         }
+                     *       ],
+                     *       "by_weekday": [
+                     *         {
+                     *           "weekday": "Monday",
+                     *           "transaction_count": 6
+                     *         }
+                     *       ],
+                     *       "monthly": [
+                     *         {
+                     *           "month": "2026-11",
+                     *           "transaction_count": 12,
+                     *           "total_credit": "500.00",
+                     *           "total_debit": "312.40"
+                     *         }
+                     *       ],
+                     *       "computed_at": "2026-11-25T10:30:00.000Z",
+                     *       "stale": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["Analytics"];
                 };
             };
@@ -1608,6 +2744,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1617,6 +2768,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1626,6 +2792,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Transaction not found",
+                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "errors": [
+                     *         {
+                     *           "path": "transaction_amount",
+                     *           "message": "must be greater than 0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

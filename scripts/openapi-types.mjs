@@ -16,10 +16,9 @@ const TYPES_PATH = join(root, "examples", "openapi-types.d.ts");
 const check = process.argv.includes("--check");
 
 const here = pathToFileURL(join(root, "scripts", "openapi-types.mjs")).href;
-const { default: app } = await tsImport("../src/app.ts", here);
-const { OPENAPI_INFO } = await tsImport("../src/docs/docs.routes.ts", here);
-// The same call as the /openapi.json route (app.doc31), so the file equals what the server answers.
-const doc = app.getOpenAPI31Document(OPENAPI_INFO);
+const { openApiDocument } = await tsImport("../src/app.ts", here);
+// The same function as the /openapi.json route, so the file equals what the server answers.
+const doc = openApiDocument();
 const operations = Object.values(doc.paths ?? {}).reduce((n, item) => n + Object.keys(item).length, 0);
 
 mkdirSync(dirname(DOC_PATH), { recursive: true });

@@ -2,6 +2,7 @@ import { analyticsRouter } from "./analytics";
 import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
+import { withMediaTypeExamples } from "./docs/examples";
 import { readBody } from "./lib/body";
 import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
@@ -39,8 +40,12 @@ const routes = app.route("/", authRouter).route("/", transactionsRouter).route("
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);
 
-app.doc31("/openapi.json", OPENAPI_INFO);
-app.doc31("/api/v1/openapi.json", OPENAPI_INFO);
+/** The OpenAPI 3.1 document, with a concrete example on every request and response body. */
+export function openApiDocument() {
+  return withMediaTypeExamples(app.getOpenAPI31Document(OPENAPI_INFO));
+}
+
+for (const path of ["/openapi.json", "/api/v1/openapi.json"]) app.get(path, (c) => c.json(openApiDocument()));
 
 /** The app's type, for `hc<AppType>` from hono/client. */
 export type AppType = typeof routes;

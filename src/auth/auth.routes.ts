@@ -23,6 +23,7 @@ export const signUp = createRoute({
   summary: "Create a user account",
   description: "Accepts `Idempotency-Key`: a retried sign-up with the same key and body replays the first answer.",
   tags,
+  security: [],
   middleware: idempotent,
   request: { body: { required: true, content: { "application/json": { schema: SignUpSchema } } } },
   responses: {
@@ -38,6 +39,7 @@ export const login = createRoute({
   summary: "Exchange username and password for a bearer token",
   description: "Accepts JSON or an OAuth2 password form (`application/x-www-form-urlencoded`), so Swagger UI's Authorize works.",
   tags,
+  security: [],
   request: {
     body: {
       content: {

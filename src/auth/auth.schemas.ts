@@ -22,8 +22,8 @@ export const LoginJsonSchema = z
 /** OAuth2 password form (what Swagger UI's Authorize sends); grant_type, scope and client fields are allowed. */
 export const LoginFormSchema = z
   .object({
-    username: z.string().min(1).max(64),
-    password: z.string().min(1).max(128),
+    username: z.string().min(1).max(64).openapi({ example: "ada_lovelace" }),
+    password: z.string().min(1).max(128).openapi({ example: "correct horse battery" }),
     grant_type: z.literal("password").optional(),
     scope: z.string().optional(),
     client_id: z.string().optional(),

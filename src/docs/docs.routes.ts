@@ -8,6 +8,7 @@ export const OPENAPI_INFO = {
   info: {
     title: "FinAnalyze API",
     version: "1.0.0",
+    license: { name: "Proprietary", identifier: "LicenseRef-FinAnalyze" },
     description:
       "Record credit and debit transactions and read analytics over them. Money is exact: amounts are decimal strings in the " +
       "currency's minor-unit digits. Errors are RFC 9457 problem+json.",
