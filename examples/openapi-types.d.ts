@@ -1421,7 +1421,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1-255 printable characters; the first completed response is replayed for 24 h */
+                /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1622,7 +1622,7 @@ export interface operations {
                 atomic?: "true" | "false";
             };
             header?: {
-                /** @description 1-255 printable characters; the first completed response is replayed for 24 h */
+                /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1839,7 +1839,7 @@ export interface operations {
                 dry_run?: "true" | "false";
             };
             header?: {
-                /** @description 1-255 printable characters; the first completed response is replayed for 24 h */
+                /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2321,7 +2321,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1-255 printable characters; the first completed response is replayed for 24 h */
+                /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
                 "if-match"?: string;
             };
@@ -2566,7 +2566,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description 1-255 printable characters; the first completed response is replayed for 24 h */
+                /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
             };
             path: {

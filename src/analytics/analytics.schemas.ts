@@ -9,7 +9,8 @@ export const AnalyticsParams = z.object({
 const Day = z
   .string()
   .refine((s) => isDateOnly(s) && parseTimestamp(s) !== null, "must be a date YYYY-MM-DD")
-  .openapi({ type: "string", format: "date", example: "2026-11-01" });
+  // No example: Swagger UI would pre-fill it and narrow every "Try it out" to one day.
+  .openapi({ type: "string", format: "date" });
 
 export const AnalyticsQuery = z
   .strictObject({

@@ -21,7 +21,8 @@ const IdempotencyHeaders = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ description: "1-255 printable characters; the first completed response is replayed for 24 h", example: "3f1c2a9e-6b7d-4e0f-9a51-2c8d7e6f5a4b" }),
+    // No example: Swagger UI would pre-fill it, and every "Try it out" would replay the first answer.
+    .openapi({ description: "1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h" }),
 });
 const ETagHeader = z.object({ ETag: z.string().openapi({ example: '"9f86d081884c7d659a2feaa0"' }) });
 const jsonBody = <T>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
