@@ -29,15 +29,14 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
   const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
     db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
   );
+  // Keyed on the fresh ids alone, so SQLite looks them up by primary key: adding user_id here made
+  // the planner scan the user's whole history through the (user_id, date) index on every chunk.
   const rollups = chunks(rows, IDS_PER_ROLLUP).map((chunk) =>
     addToRollups(
-      and(
-        eq(transactions.userId, userId),
-        inArray(
-          transactions.id,
-          chunk.map((r) => r.id),
-        ),
-      ) as SQL,
+      inArray(
+        transactions.id,
+        chunk.map((r) => r.id),
+      ),
     ),
   );
   const results = await runBatch(db, [...inserts, ...rollups, ...(audit ?? []), bumpVersion(userId)]);
