@@ -1,6 +1,5 @@
 // npm run bench:analytics — analytics read latency at 10, 10,000 and 1,000,000 transactions,
 // and the consumer's recompute time, against a locally running Worker (wrangler dev).
-import { execFileSync } from "node:child_process";
 import { cpus, totalmem, release } from "node:os";
 import { writeFileSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -70,7 +69,8 @@ const table = [
 ].join("\n");
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-const workerdVersion = execFileSync(join(root, "node_modules", ".bin", "workerd"), ["--version"]).toString().trim();
+// The workerd that `wrangler dev` runs (wrangler's own dependency), not the copy npm hoisted for the test plugin.
+const workerdVersion = `workerd ${packageVersion("wrangler/node_modules/workerd")}`;
 const section = `<!-- bench:analytics:start -->
 ## Analytics read latency vs history size (\`npm run bench:analytics\`)
 

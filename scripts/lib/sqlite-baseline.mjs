@@ -63,7 +63,7 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
       SELECT user_id, currency, substr(transaction_date, 1, 10) AS day, 1 AS n,
         CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END AS credit,
         CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END AS debit
-      FROM transactions WHERE user_id = ? AND id IN (${Array(n).fill("?").join(", ")})
+      FROM transactions WHERE id IN (${Array(n).fill("?").join(", ")})
     ) GROUP BY user_id, currency, day
     ON CONFLICT (user_id, currency, day) DO UPDATE SET tx_count = tx_count + excluded.tx_count,
       credit_minor = credit_minor + excluded.credit_minor, debit_minor = debit_minor + excluded.debit_minor`;
@@ -84,7 +84,7 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
     }
     for (let i = 0; i < chunk.length; i += IDS_PER_ROLLUP) {
       const ids = chunk.slice(i, i + IDS_PER_ROLLUP).map((v) => v[0]);
-      statement(rollupSql(ids.length)).run(USER_ID, ...ids);
+      statement(rollupSql(ids.length)).run(...ids);
     }
     const now = new Date().toISOString();
     audit.run(`aud_${randomBytes(13).toString("hex")}`, USER_ID, `req_${offset}`, JSON.stringify({ in_batch: chunk.length }), now);
