@@ -72,7 +72,22 @@ async function request(stats, base, token, method, path, body) {
 }
 
 /** One client: writes only its own transactions, so it knows their final acknowledged state. */
-async function runClient(base, user, stats, deadline, ledger) {
+/** What a write would leave behind, as the API reports it (dates normalised to UTC milliseconds). */
+function expectedState(user, fields) {
+  return { user: user.id, ...fields, transaction_date: new Date(fields.transaction_date).toISOString() };
+}
+
+/**
+ * Writes whose answer never arrived (the server died mid-request): each may or may not have been
+ * applied. They are resolved after the restart by reading the server, and must match one outcome.
+ */
+class InFlight {
+  creates = []; // { user, state }
+  updates = new Map(); // id -> state
+  deletes = new Set(); // id
+}
+
+async function runClient(base, user, stats, deadline, ledger, inFlight) {
   const mine = [];
   while (Date.now() < deadline) {
     const roll = Math.random();
@@ -82,17 +97,21 @@ async function runClient(base, user, stats, deadline, ledger) {
       if (res.status === 201) {
         mine.push(res.json.id);
         ledger.set(res.json.id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
-      }
+      } else if (res.status === 0) inFlight?.creates.push({ user: user.id, state: expectedState(user, fields) });
     } else if (roll < 0.75) {
       const id = mine[Math.floor(Math.random() * mine.length)];
       const fields = randomFields();
       const res = await request(stats, base, user.token, "PUT", `/api/v1/transaction/update/${id}`, fields);
       if (res.status === 200) ledger.set(id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
+      else if (res.status === 0) inFlight?.updates.set(id, expectedState(user, fields));
     } else if (roll < 0.9) {
       const id = mine.splice(Math.floor(Math.random() * mine.length), 1)[0];
       const res = await request(stats, base, user.token, "DELETE", `/api/v1/transaction/delete/${id}`);
       if (res.status === 200) ledger.set(id, { user: user.id, deleted: true });
-      else mine.push(id);
+      else {
+        if (res.status === 0) inFlight?.deletes.add(id);
+        mine.push(id);
+      }
     } else {
       await request(stats, base, user.token, "GET", "/api/v1/transaction/analytics/me");
     }
@@ -142,6 +161,48 @@ function bruteForce(rows, currency) {
     average_transaction_value: formatMinor(mine.length ? halfEven(credit + debit, BigInt(mine.length)) : 0n, currency),
     day_with_highest_transactions: busiest?.[0] ?? null,
   };
+}
+
+const FIELDS = ["transaction_amount", "currency", "transaction_type", "status", "transaction_date"];
+const sameFields = (a, b) => FIELDS.every((f) => a[f] === b[f]);
+
+/** Settles every in-flight write against what the restarted server holds; anything else is a failure. */
+async function reconcile(base, users, ledger, inFlight) {
+  const stats = new Stats();
+  let applied = 0;
+  for (const id of new Set([...inFlight.updates.keys(), ...inFlight.deletes])) {
+    const before = ledger.get(id);
+    const user = users.find((u) => u.id === before.user);
+    const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/${id}`);
+    if (res.status === 404 && inFlight.deletes.has(id)) {
+      ledger.set(id, { user: user.id, deleted: true });
+      applied += 1;
+    } else if (res.status === 200 && inFlight.updates.has(id) && sameFields(res.json, inFlight.updates.get(id))) {
+      ledger.set(id, inFlight.updates.get(id));
+      applied += 1;
+    } else {
+      check(res.status === 200 && sameFields(res.json, before), `in-flight write to ${id} left neither the old nor the new state`);
+    }
+  }
+  for (const user of users) {
+    const unmatched = inFlight.creates.filter((c) => c.user === user.id);
+    let cursor = null;
+    do {
+      const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/all?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
+      for (const t of res.json.data) {
+        if (ledger.has(t.id)) continue;
+        const match = unmatched.findIndex((c) => sameFields(t, c.state));
+        check(match >= 0, `${user.username}: ${t.id} appeared without being acknowledged or in flight`);
+        if (match >= 0) {
+          ledger.set(t.id, unmatched.splice(match, 1)[0].state);
+          applied += 1;
+        }
+      }
+      cursor = res.json.next_cursor;
+    } while (cursor);
+  }
+  const total = inFlight.creates.length + inFlight.updates.size + inFlight.deletes.size;
+  console.log(`in flight at the crash: ${total} writes without an answer, ${applied} of them found applied (allowed either way)`);
 }
 
 async function verify(base, users, ledger, label) {
@@ -241,7 +302,8 @@ try {
   // 3. Crash: kill the dev server (SIGKILL, whole process group) in the middle of a write burst.
   const crashStats = new Stats();
   const crashDeadline = Date.now() + 20_000;
-  const clients = Promise.all(Array.from({ length: 40 }, (_, i) => runClient(worker.base, users[i % users.length], crashStats, crashDeadline, ledger)));
+  const inFlight = new InFlight();
+  const clients = Promise.all(Array.from({ length: 40 }, (_, i) => runClient(worker.base, users[i % users.length], crashStats, crashDeadline, ledger, inFlight)));
   await new Promise((r) => setTimeout(r, 4000));
   await worker.stop("SIGKILL");
   console.log("killed the dev server mid-burst");
@@ -249,6 +311,7 @@ try {
   crashStats.report("crash burst");
   worker = await startLocalWorker({ port: PORT, persistTo: PERSIST, fresh: false });
   console.log("restarted on the same local state");
+  await reconcile(worker.base, users, ledger, inFlight);
   await verify(worker.base, users, ledger, "after crash and restart");
 } finally {
   await worker.stop();

@@ -33,30 +33,39 @@ export function parseJsonExact(text: string): unknown {
  * one, and parsers disagree, so for money a repeated key is rejected rather than guessed.
  */
 export function findDuplicateKey(text: string): string | null {
+  const QUOTE = 34, BACKSLASH = 92, OPEN_OBJECT = 123, CLOSE_OBJECT = 125, OPEN_ARRAY = 91, CLOSE_ARRAY = 93, COMMA = 44;
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      // Jump from quote to quote; a quote preceded by an odd run of backslashes is escaped.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let slashes = 0;
+        while (text.charCodeAt(j - 1 - slashes) === BACKSLASH) slashes++;
+        if (j < 0 || slashes % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (j < 0) return null; // unterminated: JSON.parse has already rejected it
       const top = stack.at(-1);
       if (expectKey && top) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.has(key)) return key;
         top.add(key);
       }
       expectKey = false;
       i = j;
-    } else if (ch === "{") {
+    } else if (ch === OPEN_OBJECT) {
       stack.push(new Set());
       expectKey = true;
-    } else if (ch === "[") {
+    } else if (ch === OPEN_ARRAY) {
       stack.push(null);
-    } else if (ch === "}" || ch === "]") {
+    } else if (ch === CLOSE_OBJECT || ch === CLOSE_ARRAY) {
       stack.pop();
-    } else if (ch === ",") {
-      expectKey = stack.at(-1) !== null && stack.length > 0;
+    } else if (ch === COMMA) {
+      expectKey = stack.length > 0 && stack.at(-1) !== null;
     }
   }
   return null;
@@ -113,12 +122,14 @@ export function readBody(rules: BodyRules = {}): MiddlewareHandler<AppEnv> {
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (JSON_MEDIA_TYPE.test(mediaType) && !rules.raw?.has(c.req.path)) {
       let value: unknown;
+      let text: string;
       try {
-        value = parseJsonExact(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+        value = parseJsonExact(text);
       } catch {
         throw new ApiError("bad_request", "Request body is not valid UTF-8 JSON");
       }
-      const duplicate = findDuplicateKey(new TextDecoder().decode(bytes));
+      const duplicate = findDuplicateKey(text);
       if (duplicate !== null) throw new ApiError("bad_request", `Duplicate key in JSON object: ${JSON.stringify(duplicate)}`);
       // Hono's body cache holds promises at run time although its type says otherwise.
       (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
