@@ -727,17 +727,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -751,17 +745,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -775,17 +763,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -799,17 +781,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -823,15 +799,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -901,17 +877,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -925,17 +895,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -949,17 +913,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -973,17 +931,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -997,15 +949,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -1021,17 +973,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited; see Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1074,17 +1020,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1123,17 +1063,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1182,17 +1116,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1206,17 +1134,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1230,17 +1152,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The resource belongs to another user",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1254,17 +1170,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1278,17 +1188,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1302,15 +1206,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -1375,17 +1279,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1399,15 +1297,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -1477,17 +1375,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1501,17 +1393,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1525,17 +1411,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1549,17 +1429,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1573,17 +1447,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1597,15 +1465,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -1718,17 +1586,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1742,17 +1604,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1766,17 +1622,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1790,17 +1640,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1814,15 +1658,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -1899,17 +1743,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1923,17 +1761,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1947,17 +1779,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1971,17 +1797,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1995,15 +1815,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2052,17 +1872,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2076,15 +1890,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2154,17 +1968,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2178,15 +1986,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2251,17 +2059,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2278,14 +2080,8 @@ export interface operations {
                      *       "type": "https://finanalyze.dev/problems/not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2299,15 +2095,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2376,17 +2172,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/bad-request",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "Malformed request (for example invalid JSON)",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2400,17 +2190,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2427,14 +2211,8 @@ export interface operations {
                      *       "type": "https://finanalyze.dev/problems/not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2448,17 +2226,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2472,17 +2244,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match did not match the current ETag",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2496,17 +2262,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2520,17 +2280,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Content-Type",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2544,15 +2298,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2599,17 +2353,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2626,14 +2374,8 @@ export interface operations {
                      *       "type": "https://finanalyze.dev/problems/not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2647,15 +2389,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }
@@ -2746,17 +2488,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2770,17 +2506,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
-                     *       "errors": [
-                     *         {
-                     *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
-                     *         }
-                     *       ]
+                     *       "type": "https://finanalyze.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The resource belongs to another user",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2794,15 +2524,15 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://finanalyze.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Transaction not found",
-                     *       "request_id": "01JD8Q2X7Z3M4N5P6Q7R8S9T0V",
+                     *       "type": "https://finanalyze.dev/problems/validation-failed",
+                     *       "title": "Validation Failed",
+                     *       "status": 422,
+                     *       "detail": "The request failed validation; `errors` names each field",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e",
                      *       "errors": [
                      *         {
                      *           "path": "transaction_amount",
-                     *           "message": "must be greater than 0"
+                     *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
                      *     }

@@ -1,4 +1,4 @@
-import { ProblemSchema, type ErrorCode, ERROR_CODES } from "./problem";
+import { ApiError, ProblemSchema, problemBody, type ErrorCode, ERROR_CODES } from "./problem";
 
 const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   bad_request: "Malformed request (for example invalid JSON)",
@@ -20,10 +20,21 @@ export function problemResponses(...codes: ErrorCode[]) {
       ERROR_CODES[code],
       {
         description: PROBLEM_DESCRIPTIONS[code] ?? code,
-        content: { "application/problem+json": { schema: ProblemSchema } },
+        content: {
+          "application/problem+json": {
+            schema: ProblemSchema,
+            // An example of this very status, not the schema's generic one.
+            example: problemBody(
+              new ApiError(code, PROBLEM_DESCRIPTIONS[code] ?? code, {
+                errors: code === "validation_failed" ? [{ path: "transaction_amount", message: "USD allows at most 2 decimal places" }] : undefined,
+              }),
+              "req_5m7119r1qz2ybambfsygvycx5e",
+            ),
+          },
+        },
       },
     ]),
-  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
+  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema; example: unknown } } }>;
 }
 
 /** Either a pasted bearer token or Swagger UI's OAuth2 password flow (which calls the login route). */
