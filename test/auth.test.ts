@@ -3,9 +3,8 @@ import { sign } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hashPassword, MAX_PBKDF2_ITERATIONS, PBKDF2_ITERATIONS, verifyPassword } from "../src/auth/password";
 import { authed, call, jsonInit, newUser, problem, type TestUser } from "./helpers";
+import { base64url, claimsFor, nowSeconds, TEST_SECRET, type Claims } from "./support/jwt";
 
-const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long!!";
-const ISSUER = "finanalyze";
 const PASSWORD = "correct horse battery";
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -73,31 +72,10 @@ async function expectUnauthorized(res: Response) {
   return problem(res);
 }
 
-function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 function decodeBase64url(segment: string): string {
   const b64 = segment.replace(/-/g, "+").replace(/_/g, "/");
   const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
   return new TextDecoder().decode(bytes);
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface Claims {
-  sub: string;
-  iat: number;
-  exp: number;
-  iss: string;
-  tv: number;
-  nbf?: number;
-}
-
-function claimsFor(user: TestUser, overrides: Partial<Claims> = {}): Claims {
-  const iat = nowSeconds();
-  return { sub: user.id, iat, exp: iat + 3600, iss: ISSUER, tv: 0, ...overrides };
 }
 
 function signToken(claims: Claims, secret = TEST_SECRET): Promise<string> {
@@ -213,7 +191,7 @@ describe("happy", () => {
 
   it("a hand-signed token with correct claims is accepted (control for the attack tests)", async () => {
     const user = await newUser("control");
-    const res = await me(bearer(await signToken(claimsFor(user))));
+    const res = await me(bearer(await signToken(claimsFor(user.id))));
     expect(res.status).toBe(200);
     expect(((await res.json()) as Profile).id).toBe(user.id);
   });
@@ -318,17 +296,17 @@ describe("security", () => {
           return bearer([header, base64url(JSON.stringify({ ...claims, sub: other.id })), signature].join("."));
         },
       ],
-      ["a token signed with a different secret", async (user) => bearer(await signToken(claimsFor(user), "another-secret-that-is-at-least-32-bytes-long!!"))],
+      ["a token signed with a different secret", async (user) => bearer(await signToken(claimsFor(user.id), "another-secret-that-is-at-least-32-bytes-long!!"))],
       [
         "an alg:none token",
         async (user) => {
           const header = base64url(JSON.stringify({ alg: "none", typ: "JWT" }));
-          return bearer(`${header}.${base64url(JSON.stringify(claimsFor(user)))}.`);
+          return bearer(`${header}.${base64url(JSON.stringify(claimsFor(user.id)))}.`);
         },
       ],
-      ["an expired token", async (user) => bearer(await signToken(claimsFor(user, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })))],
-      ["a token with the wrong issuer", async (user) => bearer(await signToken(claimsFor(user, { iss: "evil-issuer" })))],
-      ["a token whose nbf is in the future", async (user) => bearer(await signToken(claimsFor(user, { nbf: nowSeconds() + 3600 })))],
+      ["an expired token", async (user) => bearer(await signToken(claimsFor(user.id, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })))],
+      ["a token with the wrong issuer", async (user) => bearer(await signToken(claimsFor(user.id, { iss: "evil-issuer" })))],
+      ["a token whose nbf is in the future", async (user) => bearer(await signToken(claimsFor(user.id, { nbf: nowSeconds() + 3600 })))],
       [
         "a token of a user deleted from D1",
         async (user) => {

@@ -6,9 +6,8 @@ import worker from "../src/index";
 import { authed, call, createTransaction, jsonInit, newUser, type TestUser, type TransactionRecord } from "./helpers";
 import { analyticsState, eventually } from "./support/analytics-state";
 import { expectProblem, json, rows, unknownTransactionId, validationPaths } from "./support/http";
+import { base64url, claimsFor, TEST_SECRET, type Claims } from "./support/jwt";
 
-const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long!!";
-const ISSUER = "finanalyze";
 const TX = "/api/v1/transaction";
 const USER = "/api/v1/user";
 
@@ -93,24 +92,6 @@ function mentions(text: string, secret: string): boolean {
 }
 
 // JWT building blocks, so headers and signatures can be chosen freely.
-
-function base64url(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-interface Claims {
-  sub: string;
-  iat: number;
-  exp: number;
-  iss: string;
-  tv: number;
-}
-
-function claimsFor(userId: string, tv = 0): Claims {
-  const iat = Math.floor(Date.now() / 1000);
-  return { sub: userId, iat, exp: iat + 3600, iss: ISSUER, tv };
-}
 
 type Signer = (data: string) => Promise<Uint8Array>;
 
