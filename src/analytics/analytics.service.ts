@@ -116,6 +116,11 @@ export function bumpVersion(userId: string): SQL {
     RETURNING version`;
 }
 
+/** The counter value a bumpVersion statement returned in a batch. */
+export function versionFrom(result: D1Result | undefined): number {
+  return Number((result?.results[0] as { version?: number } | undefined)?.version ?? 0);
+}
+
 /** Queues a recompute. A failed send loses nothing: the read path and the cron sweep notice the lag. */
 export async function enqueueRecompute(env: Env, message: AnalyticsMessage): Promise<void> {
   try {

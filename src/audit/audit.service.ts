@@ -1,12 +1,11 @@
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Database } from "../db/client";
 import { auditLog, transactions } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { newId } from "../lib/ids";
 import { formatAmount } from "../lib/money";
-import { ApiError } from "../lib/problem";
-import { decodeCursor, encodeCursor } from "../transactions/cursor";
+import { keyset, toPage } from "../lib/keyset";
 
 export type AuditAction =
   | "user.sign_up"
@@ -95,23 +94,16 @@ function presentDetails(details: string | null): Record<string, unknown> | null 
 
 /** The caller's own audit entries, newest first, keyset-paginated like the transaction list. */
 export async function listAudit(db: Database, userId: string, limit: number, cursor?: string) {
-  const conditions: SQL[] = [eq(auditLog.userId, userId)];
-  if (cursor !== undefined) {
-    const position = decodeCursor(cursor);
-    if (!position) throw new ApiError("validation_failed", "The request is invalid", { errors: [{ path: "cursor", message: "invalid cursor" }] });
-    conditions.push(or(lt(auditLog.createdAt, position.date), and(eq(auditLog.createdAt, position.date), lt(auditLog.id, position.id))) as SQL);
-  }
+  const page = keyset(auditLog.createdAt, auditLog.id, cursor);
   const rows = await db
     .select()
     .from(auditLog)
-    .where(and(...conditions))
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .where(and(eq(auditLog.userId, userId), page.after))
+    .orderBy(...page.orderBy)
     .limit(limit + 1);
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const { rows: entries, hasMore, nextCursor } = toPage(rows, limit, (r) => ({ date: r.createdAt, id: r.id }));
   return {
-    data: page.map((r) => ({
+    data: entries.map((r) => ({
       id: r.id,
       action: r.action,
       target_id: r.targetId,
@@ -121,6 +113,6 @@ export async function listAudit(db: Database, userId: string, limit: number, cur
       created_at: r.createdAt,
     })),
     has_more: hasMore,
-    next_cursor: hasMore && last ? encodeCursor({ date: last.createdAt, id: last.id }) : null,
+    next_cursor: nextCursor,
   };
 }

@@ -53,6 +53,7 @@ export interface TokenSubject {
   username: string;
   fullName: string;
   email: string | null;
+  createdAt: string;
   tokenVersion: number;
 }
 
@@ -62,7 +63,7 @@ export interface TokenSubject {
  */
 export async function findTokenSubject(d1: D1Database, id: string): Promise<TokenSubject | null> {
   return d1
-    .prepare("SELECT id, username, full_name AS fullName, email, token_version AS tokenVersion FROM users WHERE id = ?")
+    .prepare("SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?")
     .bind(id)
     .first<TokenSubject>();
 }

@@ -6,7 +6,7 @@ import { recomputeSnapshot } from "../analytics/analytics.service";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
-import { zodFieldErrors } from "../lib/create-app";
+import { parseOrThrow } from "../lib/create-app";
 import { ApiError } from "../lib/problem";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
@@ -33,22 +33,19 @@ export const devRouter = new Hono<AppEnv>()
     return next();
   })
   .post("/__dev/seed", requireAuth, async (c) => {
-    const parsed = SeedBody.safeParse(await c.req.json());
-    if (!parsed.success) throw new ApiError("validation_failed", "The request is invalid", { errors: zodFieldErrors(parsed.error) });
-    const o = parsed.data;
+    const o = parseOrThrow(SeedBody, await c.req.json());
     const started = Date.now();
     const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, { offset: o.offset, count: o.count, days: o.days, startDate: o.start_date });
     return c.json({ inserted: o.count, version, ms: Date.now() - started });
   })
   .put("/__dev/faults", async (c) => {
-    const parsed = FaultsBody.safeParse(await c.req.json());
-    if (!parsed.success) throw new ApiError("validation_failed", "The request is invalid", { errors: zodFieldErrors(parsed.error) });
+    const faults = parseOrThrow(FaultsBody, await c.req.json());
     const db = getDb(c.env.DB);
     await db.run(sql`DELETE FROM fault_switches`);
-    const { consumer_fail_users: users, queue_send_fail_rate: rate } = parsed.data;
+    const { consumer_fail_users: users, queue_send_fail_rate: rate } = faults;
     if (users.length > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('consumer_fail_users', ${JSON.stringify(users)})`);
     if (rate > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('queue_send_fail', ${String(rate)})`);
-    return c.json(parsed.data);
+    return c.json(faults);
   })
   .get("/__dev/integrity", async (c) => c.json(await integrityReport(getDb(c.env.DB))))
   .get("/__dev/dead-letters", async (c) => c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)))

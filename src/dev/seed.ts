@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bumpVersion } from "../analytics/analytics.service";
+import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 
@@ -45,5 +45,5 @@ export async function seedTransactions(db: Database, userId: string, options: Se
         debit_minor = debit_minor + excluded.debit_minor`,
     bumpVersion(userId),
   ]);
-  return Number((bump?.results[0] as { version: number } | undefined)?.version ?? 0);
+  return versionFrom(bump);
 }

@@ -5,6 +5,7 @@ export interface AuthUser {
   username: string;
   fullName: string;
   email: string | null;
+  createdAt: string;
 }
 
 export interface AppEnv {

@@ -4,7 +4,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./context";
 import { logEvent } from "./log";
-import { ApiError, ERROR_CODES, problemResponse, type ErrorCode, type FieldError } from "./problem";
+import type { ZodType } from "zod";
+import { ApiError, ERROR_CODES, problemResponse, validationError, type ErrorCode, type FieldError } from "./problem";
 
 export function zodFieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => {
@@ -13,6 +14,13 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
     }
     return { path: issue.path.map(String).join(".") || "(body)", message: issue.message };
   });
+}
+
+/** Validates a value outside the route schemas (a second body shape, a dev route): 422 on failure. */
+export function parseOrThrow<T>(schema: ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(zodFieldErrors(parsed.error));
+  return parsed.data;
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -44,9 +52,7 @@ export function createRouter() {
     strict: true,
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError("validation_failed", "The request is invalid", {
-          errors: zodFieldErrors(result.error as ZodError),
-        });
+        throw validationError(zodFieldErrors(result.error as ZodError));
       }
     },
   });

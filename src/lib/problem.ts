@@ -53,6 +53,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The 422 every validation failure answers with, naming each field. */
+export function validationError(errors: FieldError[], detail = "The request is invalid"): ApiError {
+  return new ApiError("validation_failed", detail, { errors });
+}
+
 export interface Problem {
   type: string;
   title: string;

@@ -1,7 +1,7 @@
 import { auditInsert, type AuditContext } from "../audit/audit.service";
 import type { Database } from "../db/client";
 import { zodFieldErrors } from "../lib/create-app";
-import { ApiError, type FieldError } from "../lib/problem";
+import { ApiError, validationError, type FieldError } from "../lib/problem";
 import { existingExternalIds, insertTransactions } from "./insert";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
@@ -63,9 +63,10 @@ export async function ingestTransactions(db: Database, userId: string, items: re
   const failed = results.filter((r) => r.status === "error");
   if (options.atomic && failed.length > 0) {
     const label = options.label ?? ((i: number) => `${i}`);
-    throw new ApiError("validation_failed", `${failed.length} of ${items.length} transactions are invalid; nothing was stored`, {
-      errors: failed.flatMap((r) => (r.errors ?? []).map((e) => ({ path: `${label(r.index)}.${e.path}`, message: e.message }))),
-    });
+    throw validationError(
+      failed.flatMap((r) => (r.errors ?? []).map((e) => ({ path: `${label(r.index)}.${e.path}`, message: e.message }))),
+      `${failed.length} of ${items.length} transactions are invalid; nothing was stored`,
+    );
   }
 
   const existing = await existingExternalIds(

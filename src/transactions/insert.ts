@@ -1,5 +1,5 @@
 import { and, eq, inArray, type SQL } from "drizzle-orm";
-import { bumpVersion } from "../analytics/analytics.service";
+import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
@@ -44,8 +44,7 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
   for (const result of results.slice(0, inserts.length)) {
     for (const r of result.results as { id: string }[]) inserted.add(r.id);
   }
-  const bump = results.at(-1)?.results[0] as { version: number } | undefined;
-  return { inserted, analyticsVersion: Number(bump?.version ?? 0) };
+  return { inserted, analyticsVersion: versionFrom(results.at(-1)) };
 }
 
 /** The user's transactions among these external ids: external_id → id. */

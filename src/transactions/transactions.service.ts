@@ -1,15 +1,15 @@
-import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { auditFromRow, auditInsert, factsOf, type AuditContext } from "../audit/audit.service";
 import { insertTransactions } from "./insert";
-import { bumpVersion } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import type { AuthUser } from "../lib/context";
 import { newEtag, newId } from "../lib/ids";
 import { formatAmount, parseAmount, rescaleMinor, type ParseAmountResult } from "../lib/money";
-import { ApiError } from "../lib/problem";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { keyset, toPage } from "../lib/keyset";
+import { ApiError, validationError } from "../lib/problem";
 import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
@@ -40,9 +40,7 @@ export function amountToMinor(amount: string, currency: string): number {
 
 function unwrapAmount(parsed: ParseAmountResult): number {
   if (!parsed.ok) {
-    throw new ApiError("validation_failed", "The request is invalid", {
-      errors: [{ path: "transaction_amount", message: parsed.message }],
-    });
+    throw validationError([{ path: "transaction_amount", message: parsed.message }]);
   }
   return Number(parsed.minor);
 }
@@ -53,10 +51,6 @@ const owned = (userId: string, id: string) => and(eq(transactions.id, id), eq(tr
 export interface WriteResult<T> {
   value: T;
   analyticsVersion: number;
-}
-
-function versionOf(result: D1Result | undefined): number {
-  return Number((result?.results[0] as { version?: number } | undefined)?.version ?? 0);
 }
 
 /** The stored row for a validated create request (amount checked against the currency's digits). */
@@ -104,19 +98,9 @@ export async function getTransaction(db: Database, userId: string, id: string): 
 }
 
 export async function listTransactions(db: Database, userId: string, query: ListQuery) {
+  const page = keyset(transactions.transactionDate, transactions.id, query.cursor);
   const conditions: SQL[] = [eq(transactions.userId, userId)];
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(query.cursor);
-    if (!position) {
-      throw new ApiError("validation_failed", "The request is invalid", { errors: [{ path: "cursor", message: "invalid cursor" }] });
-    }
-    conditions.push(
-      or(
-        lt(transactions.transactionDate, position.date),
-        and(eq(transactions.transactionDate, position.date), lt(transactions.id, position.id)),
-      ) as SQL,
-    );
-  }
+  if (page.after) conditions.push(page.after);
   if (query.from) conditions.push(gte(transactions.transactionDate, query.from));
   if (query.to) conditions.push(lt(transactions.transactionDate, query.to));
   if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
@@ -127,16 +111,9 @@ export async function listTransactions(db: Database, userId: string, query: List
     .select()
     .from(transactions)
     .where(and(...conditions))
-    .orderBy(desc(transactions.transactionDate), desc(transactions.id))
+    .orderBy(...page.orderBy)
     .limit(query.limit + 1);
-  const hasMore = rows.length > query.limit;
-  const page = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = page.at(-1);
-  return {
-    rows: page,
-    hasMore,
-    nextCursor: hasMore && last ? encodeCursor({ date: last.transactionDate, id: last.id }) : null,
-  };
+  return toPage(rows, query.limit, (row) => ({ date: row.transactionDate, id: row.id }));
 }
 
 const MAX_UPDATE_ATTEMPTS = 3;
@@ -188,7 +165,7 @@ export async function updateTransaction(
       ),
       bumpVersion(userId),
     ]);
-    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionOf(bump) };
+    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
     if (ifMatch !== undefined && ifMatch !== "*") throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
@@ -211,5 +188,5 @@ export async function deleteTransaction(db: Database, userId: string, id: string
     bumpVersion(userId),
   ]);
   if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
-  return { value: id, analyticsVersion: versionOf(bump) };
+  return { value: id, analyticsVersion: versionFrom(bump) };
 }

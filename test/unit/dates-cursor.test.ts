@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isDateOnly, nextDayStart, parseTimestamp } from "../../src/lib/dates";
-import { decodeCursor, encodeCursor } from "../../src/transactions/cursor";
+import { decodeCursor, encodeCursor } from "../../src/lib/keyset";
 
 describe("parseTimestamp", () => {
   it.each([
