@@ -2,7 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", ".wrangler", "public/static/vendor", "worker-configuration.d.ts", "dist", "test-results", "examples/openapi-types.d.ts"] },
+  {
+    ignores: [
+      "node_modules",
+      ".wrangler",
+      "public/static/vendor",
+      "worker-configuration.d.ts",
+      "dist",
+      "test-results",
+      "examples/openapi-types.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -10,7 +20,10 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       // Money must never pass through a float.
       "no-restricted-globals": ["error", { name: "parseFloat", message: "Never parse money as a float; use lib/money.ts" }],
-      "no-restricted-properties": ["error", { object: "Number", property: "parseFloat", message: "Never parse money as a float; use lib/money.ts" }],
+      "no-restricted-properties": [
+        "error",
+        { object: "Number", property: "parseFloat", message: "Never parse money as a float; use lib/money.ts" },
+      ],
     },
   },
   {
@@ -19,6 +32,19 @@ export default tseslint.config(
   },
   {
     files: ["scripts/**/*.mjs"],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", fetch: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly", Response: "readonly", structuredClone: "readonly", WebSocket: "readonly" } },
+    languageOptions: {
+      globals: {
+        console: "readonly",
+        process: "readonly",
+        URL: "readonly",
+        fetch: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        performance: "readonly",
+        Response: "readonly",
+        structuredClone: "readonly",
+        WebSocket: "readonly",
+      },
+    },
   },
 );

@@ -45,7 +45,13 @@ async function main(): Promise<void> {
   // Idempotency-Key makes a retried create safe: the same key and body replay the first answer.
   const createRes = await authed.api.v1.transaction.create.$post({
     header: { "idempotency-key": crypto.randomUUID() },
-    json: { transaction_amount: "125.50", transaction_type: "debit", transaction_date: "2026-11-25", currency: "USD", description: "Groceries" },
+    json: {
+      transaction_amount: "125.50",
+      transaction_type: "debit",
+      transaction_date: "2026-11-25",
+      currency: "USD",
+      description: "Groceries",
+    },
   });
   if (createRes.status !== 201) throw await unexpected("create", 201, createRes);
   const created = await createRes.json();
@@ -55,7 +61,10 @@ async function main(): Promise<void> {
   if (listRes.status !== 200) throw await unexpected("list", 200, listRes);
   const page = await listRes.json();
   console.log(`listed ${page.data.length} transaction(s), has_more=${page.has_more}`);
-  for (const t of page.data) console.log(`  ${t.id} ${t.transaction_date.slice(0, 10)} ${t.transaction_type} ${t.transaction_amount} ${t.currency} ${t.description ?? ""}`);
+  for (const t of page.data)
+    console.log(
+      `  ${t.id} ${t.transaction_date.slice(0, 10)} ${t.transaction_type} ${t.transaction_amount} ${t.currency} ${t.description ?? ""}`,
+    );
 
   const analyticsRes = await authed.api.v1.transaction.analytics[":user_id"].$get({ param: { user_id: "me" }, query: {} });
   if (analyticsRes.status !== 200) throw await unexpected("analytics", 200, analyticsRes);

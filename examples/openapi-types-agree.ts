@@ -20,5 +20,10 @@ export type Checks = [
   Agree<Same<InferResponseType<Client["api"]["v1"]["transaction"]["analytics"][":user_id"]["$get"], 200>, Schemas["Analytics"]>>,
   Agree<Same<InferRequestType<Client["api"]["v1"]["user"]["sign_up"]["$post"]>["json"], Schemas["SignUpRequest"]>>,
   Agree<Same<InferRequestType<Client["api"]["v1"]["transaction"]["create"]["$post"]>["json"], Schemas["CreateTransaction"]>>,
-  Agree<Same<InferRequestType<Client["api"]["v1"]["transaction"]["analytics"][":user_id"]["$get"]>["query"], NonNullable<operations["getAnalytics"]["parameters"]["query"]>>>,
+  Agree<
+    Same<
+      InferRequestType<Client["api"]["v1"]["transaction"]["analytics"][":user_id"]["$get"]>["query"],
+      NonNullable<operations["getAnalytics"]["parameters"]["query"]>
+    >
+  >,
 ];

@@ -1,7 +1,8 @@
 // npm run bench:analytics — analytics read latency at 10, 10,000 and 1,000,000 transactions,
 // and the consumer's recompute time, against a locally running Worker (wrangler dev).
-import { cpus, totalmem, release } from "node:os";
-import { writeFileSync, readFileSync, existsSync } from "node:fs";
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { median, packageVersion, percentile, readJson, root, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 
@@ -51,7 +52,9 @@ try {
     const snapshot = await timeReads(`${worker.base}/api/v1/transaction/analytics/me`, user.token);
     const rollups = await timeReads(`${worker.base}/api/v1/transaction/analytics/me?from=2000-01-01`, user.token);
     rows.push({ size, seedSeconds, recompute: median(recomputes), snapshot, rollups });
-    console.log(`${size.toLocaleString("en")} tx: seeded in ${seedSeconds.toFixed(1)} s, read p50 ${snapshot.p50.toFixed(2)} ms, rollup-path p50 ${rollups.p50.toFixed(2)} ms, recompute ${median(recomputes).toFixed(1)} ms`);
+    console.log(
+      `${size.toLocaleString("en")} tx: seeded in ${seedSeconds.toFixed(1)} s, read p50 ${snapshot.p50.toFixed(2)} ms, rollup-path p50 ${rollups.p50.toFixed(2)} ms, recompute ${median(recomputes).toFixed(1)} ms`,
+    );
   }
 } finally {
   await worker.stop();

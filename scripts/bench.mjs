@@ -10,10 +10,14 @@ import { packageVersion, root, signUpAndLogin } from "./lib/local-worker.mjs";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(`npm run bench needs Node >= 22.12 (wrangler, node:sqlite); this is ${process.version}. Run it through npm, which uses the project's Node 24.`);
+  console.error(
+    `npm run bench needs Node >= 22.12 (wrangler, node:sqlite); this is ${process.version}. Run it through npm, which uses the project's Node 24.`,
+  );
   process.exit(1);
 }
-const { buildDeployBundle, listenerProcess, processCpu, PROBE_HOST, runtimeVersions, startWorkerd } = await import("./lib/bench-worker.mjs");
+const { buildDeployBundle, listenerProcess, processCpu, PROBE_HOST, runtimeVersions, startWorkerd } = await import(
+  "./lib/bench-worker.mjs"
+);
 const { apiShapedInsertRate, plainInsertRate } = await import("./lib/sqlite-baseline.mjs");
 const { attribute, startProfiling } = await import("./lib/profiler.mjs");
 const { syntheticRequestItem } = await import("./lib/synthetic.mjs");
@@ -196,7 +200,9 @@ try {
   // 1. Build as deploy would.
   const versions = runtimeVersions();
   const bundle = buildDeployBundle(join(work, "build"));
-  log(`built ${bundle.main}: ${num(bundle.bytes)} B, gzip ${num(bundle.gzipBytes)} B (wrangler deploy --dry-run, ${bundle.seconds.toFixed(1)} s)`);
+  log(
+    `built ${bundle.main}: ${num(bundle.bytes)} B, gzip ${num(bundle.gzipBytes)} B (wrangler deploy --dry-run, ${bundle.seconds.toFixed(1)} s)`,
+  );
 
   // 2. workerd with the deploy bundle. ENVIRONMENT=development only while seeding (/__dev/seed is 404 in production).
   const jwtSecret = randomBytes(48).toString("base64url");
@@ -221,7 +227,9 @@ try {
   const devRouteStatus = (await fetch(`${worker.url}/__dev/seed`, { method: "POST" })).status;
   if (devRouteStatus !== 404) throw new Error(`/__dev/seed answered ${devRouteStatus} after switching to ENVIRONMENT=${environment}`);
   const [getIds, updateIds] = await idsOfPages(hist.token, 2);
-  log(`measuring with ENVIRONMENT=${environment} (/__dev/seed now 404), workerd pid ${workerdPid}; ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each`);
+  log(
+    `measuring with ENVIRONMENT=${environment} (/__dev/seed now 404), workerd pid ${workerdPid}; ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each`,
+  );
 
   // 3. Endpoints.
   const auth = { authorization: `Bearer ${hist.token}` };
@@ -238,39 +246,76 @@ try {
   // Like Cloudflare's edge, Miniflare's entry worker sets cf-connecting-ip (127.0.0.1 here) on every request
   // that lacks it, so LOGIN_RATE_LIMITER (30/min per address) would answer all but 30 logins with 429.
   // Each login therefore comes from its own address, as logins from many users would.
-  await measure("login", "POST /api/v1/user/login", { kind: "login", path: "/api/v1/user/login", body: { username: hist.username, password: hist.password } });
+  await measure("login", "POST /api/v1/user/login", {
+    kind: "login",
+    path: "/api/v1/user/login",
+    body: { username: hist.username, password: hist.password },
+  });
   await measure("get", "GET /api/v1/transaction/{id}", { kind: "rotate", path: "/api/v1/transaction/{id}", ids: getIds, headers: auth });
-  await measure("list", `GET /api/v1/transaction/all?limit=100 (${num(HISTORY)} tx)`, { kind: "static", method: "GET", path: "/api/v1/transaction/all?limit=100", headers: auth });
-  await measure("analytics", `GET /api/v1/transaction/analytics/me (${num(HISTORY)} tx)`, { kind: "static", method: "GET", path: "/api/v1/transaction/analytics/me", headers: auth });
-  const create = await measure("create", "POST /api/v1/transaction/create", { kind: "create", path: "/api/v1/transaction/create", headers: auth });
-  const update = await measure("update", "PUT /api/v1/transaction/update/{id}", { kind: "update", path: "/api/v1/transaction/update/{id}", ids: updateIds, headers: auth });
+  await measure("list", `GET /api/v1/transaction/all?limit=100 (${num(HISTORY)} tx)`, {
+    kind: "static",
+    method: "GET",
+    path: "/api/v1/transaction/all?limit=100",
+    headers: auth,
+  });
+  await measure("analytics", `GET /api/v1/transaction/analytics/me (${num(HISTORY)} tx)`, {
+    kind: "static",
+    method: "GET",
+    path: "/api/v1/transaction/analytics/me",
+    headers: auth,
+  });
+  const create = await measure("create", "POST /api/v1/transaction/create", {
+    kind: "create",
+    path: "/api/v1/transaction/create",
+    headers: auth,
+  });
+  const update = await measure("update", "PUT /api/v1/transaction/update/{id}", {
+    kind: "update",
+    path: "/api/v1/transaction/update/{id}",
+    ids: updateIds,
+    headers: auth,
+  });
   // Every DELETE removes a distinct existing row: a pool comfortably larger than the write rate seen so far.
   // (Deletes run fewer statements than creates: three times the faster write rate, at least 5,000.)
   const poolSize = Math.min(60_000, Math.max(5000, Math.ceil((Math.max(create.rps, update.rps) * (WARMUP + DURATION) * 3) / 1000) * 1000));
   const poolStarted = performance.now();
   const pool = await createPool(del.token, poolSize);
   log(`created ${num(pool.length)} transactions to delete (${((performance.now() - poolStarted) / 1000).toFixed(1)} s)`);
-  const remove = await measure("delete", "DELETE /api/v1/transaction/delete/{id}", { kind: "walk", method: "DELETE", path: "/api/v1/transaction/delete/{id}", ids: pool, headers: { authorization: `Bearer ${del.token}` } });
+  const remove = await measure("delete", "DELETE /api/v1/transaction/delete/{id}", {
+    kind: "walk",
+    method: "DELETE",
+    path: "/api/v1/transaction/delete/{id}",
+    ids: pool,
+    headers: { authorization: `Bearer ${del.token}` },
+  });
   const db = () => worker.mf.getD1Database("DB"); // stubs die with each restart
   // A 200 is only answered when the row was deleted; check the rows too (warm-up deletes included, and a
   // request built when the run stopped may not have been sent).
-  const deleted = pool.length - (await (await db()).prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(del.id).first()).n;
-  if (deleted < remove.ok || deleted > remove.consumed) throw new Error(`${deleted} rows deleted, ${remove.ok} measured 200s, ${remove.consumed} ids used`);
+  const deleted =
+    pool.length - (await (await db()).prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(del.id).first()).n;
+  if (deleted < remove.ok || deleted > remove.consumed)
+    throw new Error(`${deleted} rows deleted, ${remove.ok} measured 200s, ${remove.consumed} ids used`);
   await measure("health-end", "GET /health (again, drift check)", { kind: "static", method: "GET", path: "/health" });
 
   // 4. Bulk import vs raw SQLite.
   log(`bulk import: ${num(BULK_ROWS)} rows, ${BULK_PER_REQUEST} per request, ${BULK_CONNECTIONS} connections ...`);
   const imported = await runLoad(bulkScenario(bulk.token));
   const stored = await (await db())
-    .prepare("SELECT COUNT(*) AS n, (SELECT SUM(tx_count) FROM daily_rollups WHERE user_id = ?1) AS rolled FROM transactions WHERE user_id = ?1")
+    .prepare(
+      "SELECT COUNT(*) AS n, (SELECT SUM(tx_count) FROM daily_rollups WHERE user_id = ?1) AS rolled FROM transactions WHERE user_id = ?1",
+    )
     .bind(bulk.id)
     .first();
   if (imported.created !== BULK_ROWS || stored.n !== BULK_ROWS || stored.rolled !== BULK_ROWS) {
-    throw new Error(`bulk import: ${imported.created} reported created, ${stored.n} stored, ${stored.rolled} in rollups; expected ${BULK_ROWS}`);
+    throw new Error(
+      `bulk import: ${imported.created} reported created, ${stored.n} stored, ${stored.rolled} in rollups; expected ${BULK_ROWS}`,
+    );
   }
   const bulkRate = imported.created / imported.seconds;
   const [bulkFirst, bulkLast] = (imported.phases ?? [NaN, NaN]).map((p) => p * BULK_PER_REQUEST);
-  log(`bulk import: ${num(bulkRate)} rows/s (${imported.seconds.toFixed(1)} s; first fifth ${num(bulkFirst)} rows/s, last fifth ${num(bulkLast)} rows/s)`);
+  log(
+    `bulk import: ${num(bulkRate)} rows/s (${imported.seconds.toFixed(1)} s; first fifth ${num(bulkFirst)} rows/s, last fifth ${num(bulkLast)} rows/s)`,
+  );
   const raw = plainInsertRate({ dir: work, migrationsDir: join(root, "migrations"), count: BULK_ROWS });
   log(`raw SQLite: ${num(raw.rowsPerSecond)} rows/s (${raw.seconds.toFixed(2)} s)`);
 
@@ -299,7 +344,9 @@ try {
     const d1 = await probeRun("/d1");
     const d1x2 = await probeRun("/d1x2");
     probe = { noop, d1, d1x2, roundTripMs: (d1x2.cpuMs - noop.cpuMs) / 2 };
-    log(`probe: noop ${ms2(probe.noop.cpuMs)}, 1 D1 query ${ms2(probe.d1.cpuMs)}, 2 queries ${ms2(probe.d1x2.cpuMs)} ms CPU/req -> ${ms2(probe.roundTripMs)} ms per D1 round trip`);
+    log(
+      `probe: noop ${ms2(probe.noop.cpuMs)}, 1 D1 query ${ms2(probe.d1.cpuMs)}, 2 queries ${ms2(probe.d1x2.cpuMs)} ms CPU/req -> ${ms2(probe.roundTripMs)} ms per D1 round trip`,
+    );
   }
   // V8 sampling profile of the app's isolate (DevTools inspector) while it serves the missed kinds of request.
   const profiled = [...(missed.length > 0 ? ["get", "create"] : []), ...(bulkMet ? [] : ["bulk"])];
@@ -310,8 +357,10 @@ try {
     for (const name of profiled) {
       // Each after an unprofiled warm-up on the fresh isolate, so that the profile is not of the JIT warming up.
       let scenario;
-      if (name === "get") scenario = { kind: "rotate", path: "/api/v1/transaction/{id}", ids: getIds, headers: auth, duration: PROFILE_SECONDS, warmup: 0 };
-      else if (name === "create") scenario = { kind: "create", path: "/api/v1/transaction/create", headers: auth, duration: PROFILE_SECONDS, warmup: 0 };
+      if (name === "get")
+        scenario = { kind: "rotate", path: "/api/v1/transaction/{id}", ids: getIds, headers: auth, duration: PROFILE_SECONDS, warmup: 0 };
+      else if (name === "create")
+        scenario = { kind: "create", path: "/api/v1/transaction/create", headers: auth, duration: PROFILE_SECONDS, warmup: 0 };
       else scenario = { ...bulkScenario((await signUpAndLogin(worker.url, "benchprofile")).token), amount: BULK_PROFILE_REQUESTS }; // a fresh user: short history
       await runLoad(scenario.amount ? { ...scenario, amount: 8, firstRow: 1_000_000 } : { ...scenario, duration: 1 });
       const session = await startProfiling(inspector, { intervalUs: 1000, only: [target] });
@@ -319,7 +368,12 @@ try {
       const profiles = await session.stop();
       if (!profiles[target]) throw new Error("no profile from the app's isolate");
       v8[name] = { ...attribute(profiles[target], join(bundle.dir, `${bundle.main}.map`)), requests: r.total };
-      log(`V8 profile of ${name}: ${v8[name].parts.slice(0, 5).map(([k, t]) => `${k} ${pct(t / v8[name].busy)}`).join(", ")}`);
+      log(
+        `V8 profile of ${name}: ${v8[name].parts
+          .slice(0, 5)
+          .map(([k, t]) => `${k} ${pct(t / v8[name].busy)}`)
+          .join(", ")}`,
+      );
     }
   }
   let bulkProfile = null;
@@ -329,7 +383,17 @@ try {
     const ids = Array(98).fill("?").join(", ");
     // The shape of addToRollups for fresh ids (src/transactions/insert.ts): keyed on id alone.
     const planSql = `EXPLAIN QUERY PLAN SELECT currency FROM transactions WHERE id IN (${ids})`;
-    const plan = async () => (await (await db()).prepare(planSql).bind(...Array(98).fill("x")).all()).results.map((p) => p.detail).join("; ");
+    const plan = async () =>
+      (
+        await (
+          await db()
+        )
+          .prepare(planSql)
+          .bind(...Array(98).fill("x"))
+          .all()
+      ).results
+        .map((p) => p.detail)
+        .join("; ");
     const planBefore = await plan();
     const shaped = apiShapedInsertRate({ dir: work, migrationsDir: join(root, "migrations"), count: BULK_ROWS, analyzeAfterFirst: true });
     await (await db()).exec("ANALYZE");
@@ -339,7 +403,9 @@ try {
     if (rerun.created !== BULK_ROWS) throw new Error(`bulk re-run created ${rerun.created}`);
     bulkProfile = { planBefore, planAfter, shaped, rerun, rerunRate: rerun.created / rerun.seconds };
     log(`plan before: ${planBefore} | after ANALYZE: ${planAfter}`);
-    log(`API-shaped SQL in SQLite (with statistics): ${num(shaped.rowsPerSecond)} rows/s; API bulk after ANALYZE: ${num(bulkProfile.rerunRate)} rows/s, ${ms2(rerun.workerdCpuMsPerRequest)} ms workerd CPU per request`);
+    log(
+      `API-shaped SQL in SQLite (with statistics): ${num(shaped.rowsPerSecond)} rows/s; API bulk after ANALYZE: ${num(bulkProfile.rerunRate)} rows/s, ${ms2(rerun.workerdCpuMsPerRequest)} ms workerd CPU per request`,
+    );
   }
   const endLoad = loadavg();
 
@@ -478,9 +544,13 @@ ${profileText.join("\n")}
   const file = join(root, "docs", "benchmarks.md");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const marker = /<!-- bench:main:start -->[\s\S]*<!-- bench:main:end -->/;
-  const updated = marker.test(current) ? current.replace(marker, () => section) : current.replace(/^(# [^\n]*\n)/, (title) => `${title}\n${section}\n`);
+  const updated = marker.test(current)
+    ? current.replace(marker, () => section)
+    : current.replace(/^(# [^\n]*\n)/, (title) => `${title}\n${section}\n`);
   writeFileSync(file, updated.includes(section) ? updated : `${current.trimEnd()}\n\n${section}\n`);
-  console.log(`\n${sizeLine}\n\n${endpointTable}\n\n${bulkTable}\n${profileText.join("\n")}\n\nwritten to docs/benchmarks.md (${elapsed.toFixed(0)} s)`);
+  console.log(
+    `\n${sizeLine}\n\n${endpointTable}\n\n${bulkTable}\n${profileText.join("\n")}\n\nwritten to docs/benchmarks.md (${elapsed.toFixed(0)} s)`,
+  );
   if (worker.logs.errors.length) console.log(`worker error logs:\n${worker.logs.errors.join("\n")}`);
 } catch (err) {
   console.error(err);

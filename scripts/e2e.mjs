@@ -114,7 +114,10 @@ async function screenshot(target, name) {
 function runClientExample(base) {
   return new Promise((resolve, reject) => {
     const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-    const child = spawn(process.execPath, [tsx, join(root, "examples", "client.ts"), base], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tsx, join(root, "examples", "client.ts"), base], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (/** @type {Buffer} */ c) => (output += c));
     child.stderr.on("data", (/** @type {Buffer} */ c) => (output += c));
@@ -162,12 +165,17 @@ async function tryItOut(page, op, { body, params = {} } = {}) {
   // fill the given ones and clear every other text field, like a user who only wants the defaults.
   for (const row of await block.locator("tr[data-param-name]").all()) {
     const name = (await row.getAttribute("data-param-name")) ?? "";
-    const input = block.locator(`tr[data-param-name="${name}"] input[type="text"], tr[data-param-name="${name}"] input:not([type])`).first();
+    const input = block
+      .locator(`tr[data-param-name="${name}"] input[type="text"], tr[data-param-name="${name}"] input:not([type])`)
+      .first();
     if ((await input.count()) === 0) continue;
     await input.fill(params[name] ?? "");
   }
   for (const name of Object.keys(params)) {
-    assert((await block.locator(`tr[data-param-name="${name}"]`).count()) > 0, `Swagger UI shows no parameter ${name} on ${op.operationId}`);
+    assert(
+      (await block.locator(`tr[data-param-name="${name}"]`).count()) > 0,
+      `Swagger UI shows no parameter ${name} on ${op.operationId}`,
+    );
   }
   await block.locator("button.execute").click();
   const status = block.locator(".live-responses-table tbody .response-col_status").first();
@@ -228,7 +236,13 @@ async function main() {
     );
     /** @type {Operation[]} */
     const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => ({ path, method, operationId: op.operationId, summary: op.summary, tag: op.tags?.[0] ?? "default" })),
+      Object.entries(methods).map(([method, op]) => ({
+        path,
+        method,
+        operationId: op.operationId,
+        summary: op.summary,
+        tag: op.tags?.[0] ?? "default",
+      })),
     );
     /** @param {string} id */
     const byId = (id) => {
@@ -240,7 +254,16 @@ async function main() {
 
     const launched = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+      ],
       timeout: WAIT_MS,
     });
     browser = launched;
@@ -286,84 +309,120 @@ async function main() {
       return `${count} operations`;
     });
 
-    ok = await step("Try it out: POST /api/v1/user/sign_up -> 201", async () => {
-      const { block, code, text } = await tryItOut(page, byId("signUp"), { body: { username, password, full_name: "E2E Browser" } });
-      await screenshot(block, "sign-up");
-      assert(code === "201", `expected 201, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
-      const profile = parseJson(text, "sign_up");
-      assert(profile.username === username, `sign_up answered username ${profile.username}`);
-      userId = profile.id;
-      return userId;
-    }, { skip: !ok });
+    ok = await step(
+      "Try it out: POST /api/v1/user/sign_up -> 201",
+      async () => {
+        const { block, code, text } = await tryItOut(page, byId("signUp"), { body: { username, password, full_name: "E2E Browser" } });
+        await screenshot(block, "sign-up");
+        assert(code === "201", `expected 201, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
+        const profile = parseJson(text, "sign_up");
+        assert(profile.username === username, `sign_up answered username ${profile.username}`);
+        userId = profile.id;
+        return userId;
+      },
+      { skip: !ok },
+    );
 
-    ok = await step("Try it out: POST /api/v1/user/login -> 200 with a token", async () => {
-      const { block, code, text } = await tryItOut(page, byId("login"), { body: { username, password } });
-      await screenshot(block, "login");
-      assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
-      const login = parseJson(text, "login");
-      assert(typeof login.access_token === "string" && login.access_token.length > 20, "no access_token in the login response");
-      assert(login.user?.id === userId, `login user id ${login.user?.id} is not ${userId}`);
-      token = login.access_token;
-      return `token ${token.slice(0, 12)}...`;
-    }, { skip: !ok });
+    ok = await step(
+      "Try it out: POST /api/v1/user/login -> 200 with a token",
+      async () => {
+        const { block, code, text } = await tryItOut(page, byId("login"), { body: { username, password } });
+        await screenshot(block, "login");
+        assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
+        const login = parseJson(text, "login");
+        assert(typeof login.access_token === "string" && login.access_token.length > 20, "no access_token in the login response");
+        assert(login.user?.id === userId, `login user id ${login.user?.id} is not ${userId}`);
+        token = login.access_token;
+        return `token ${token.slice(0, 12)}...`;
+      },
+      { skip: !ok },
+    );
 
-    ok = await step("Authorize: bearerAuth with the token", async () => {
-      const modal = await openAuthorizeDialog(page);
-      const input = modal.locator("#auth-bearer-value");
-      await input.waitFor();
-      await input.fill(token);
-      const container = authContainer(page, modal, "bearerAuth");
-      await container.locator("button.authorize").click();
-      // Authorized: Swagger UI replaces the field with a Logout button.
-      await container.locator("button", { hasText: "Logout" }).waitFor();
-      await screenshot(modal, "authorize-bearer");
-      await closeAuthorizeDialog(modal);
-      await page.locator(".auth-wrapper button.authorize.locked").waitFor();
-    }, { skip: !ok });
-
-    ok = await step("Try it out: POST /api/v1/transaction/create -> 201", async () => {
-      const body = { transaction_amount: "125.50", transaction_type: "debit", transaction_date: "2026-11-25", currency: "USD", description: "E2E groceries" };
-      const { block, code, text } = await tryItOut(page, byId("createTransaction"), { body, params: { "idempotency-key": randomUUID() } });
-      await screenshot(block, "create-transaction");
-      assert(code === "201", `expected 201, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
-      const created = parseJson(text, "create");
-      assert(created.user_id === userId && created.transaction_amount === "125.50", `unexpected transaction: ${text.slice(0, 300)}`);
-      return created.id;
-    }, { skip: !ok });
-
-    ok = await step("Try it out: GET /api/v1/transaction/analytics/{user_id} (me) -> 200, transaction_count 1", async () => {
-      const { block, code, text } = await tryItOut(page, byId("getAnalytics"), { params: { user_id: "me" } });
-      await screenshot(block, "analytics");
-      assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
-      assert(text.includes('"transaction_count": 1'), `the response body shown does not contain "transaction_count": 1: ${text.slice(0, 300)}`);
-      const analytics = parseJson(text, "analytics");
-      assert(analytics.transaction_count === 1 && analytics.user_id === userId, `unexpected analytics: ${text.slice(0, 300)}`);
-      return `transaction_count ${analytics.transaction_count}, total_debit ${analytics.total_debit}`;
-    }, { skip: !ok });
-
-    await step("Authorize: OAuth2 password flow, then GET /api/v1/user/me -> 200", async () => {
-      const modal = await openAuthorizeDialog(page);
-      // Drop the bearer token first, so the next call can only be authorized by the OAuth2 token.
-      await authContainer(page, modal, "bearerAuth").locator("button", { hasText: "Logout" }).click();
-      await modal.locator("#auth-bearer-value").waitFor();
-      await modal.locator("#oauth_username").fill(username);
-      await modal.locator("#oauth_password").fill(password);
-      const container = authContainer(page, modal, "oauth2Password");
-      await container.locator("button.authorize").click();
-      try {
+    ok = await step(
+      "Authorize: bearerAuth with the token",
+      async () => {
+        const modal = await openAuthorizeDialog(page);
+        const input = modal.locator("#auth-bearer-value");
+        await input.waitFor();
+        await input.fill(token);
+        const container = authContainer(page, modal, "bearerAuth");
+        await container.locator("button.authorize").click();
+        // Authorized: Swagger UI replaces the field with a Logout button.
         await container.locator("button", { hasText: "Logout" }).waitFor();
-      } catch {
-        const errors = await modal.locator(".auth-container .errors").allTextContents();
-        throw new Error(`the OAuth2 password flow did not authorize${errors.length ? `: ${errors.join(" ")}` : ""}`);
-      }
-      await screenshot(modal, "authorize-oauth2");
-      await closeAuthorizeDialog(modal);
-      const { block, code, text } = await tryItOut(page, byId("getMe"));
-      await screenshot(block, "me-oauth2");
-      assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
-      assert(parseJson(text, "me").id === userId, `me answered ${text.slice(0, 200)}`);
-      return "token from the login route's form branch";
-    }, { skip: !ok });
+        await screenshot(modal, "authorize-bearer");
+        await closeAuthorizeDialog(modal);
+        await page.locator(".auth-wrapper button.authorize.locked").waitFor();
+      },
+      { skip: !ok },
+    );
+
+    ok = await step(
+      "Try it out: POST /api/v1/transaction/create -> 201",
+      async () => {
+        const body = {
+          transaction_amount: "125.50",
+          transaction_type: "debit",
+          transaction_date: "2026-11-25",
+          currency: "USD",
+          description: "E2E groceries",
+        };
+        const { block, code, text } = await tryItOut(page, byId("createTransaction"), {
+          body,
+          params: { "idempotency-key": randomUUID() },
+        });
+        await screenshot(block, "create-transaction");
+        assert(code === "201", `expected 201, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
+        const created = parseJson(text, "create");
+        assert(created.user_id === userId && created.transaction_amount === "125.50", `unexpected transaction: ${text.slice(0, 300)}`);
+        return created.id;
+      },
+      { skip: !ok },
+    );
+
+    ok = await step(
+      "Try it out: GET /api/v1/transaction/analytics/{user_id} (me) -> 200, transaction_count 1",
+      async () => {
+        const { block, code, text } = await tryItOut(page, byId("getAnalytics"), { params: { user_id: "me" } });
+        await screenshot(block, "analytics");
+        assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
+        assert(
+          text.includes('"transaction_count": 1'),
+          `the response body shown does not contain "transaction_count": 1: ${text.slice(0, 300)}`,
+        );
+        const analytics = parseJson(text, "analytics");
+        assert(analytics.transaction_count === 1 && analytics.user_id === userId, `unexpected analytics: ${text.slice(0, 300)}`);
+        return `transaction_count ${analytics.transaction_count}, total_debit ${analytics.total_debit}`;
+      },
+      { skip: !ok },
+    );
+
+    await step(
+      "Authorize: OAuth2 password flow, then GET /api/v1/user/me -> 200",
+      async () => {
+        const modal = await openAuthorizeDialog(page);
+        // Drop the bearer token first, so the next call can only be authorized by the OAuth2 token.
+        await authContainer(page, modal, "bearerAuth").locator("button", { hasText: "Logout" }).click();
+        await modal.locator("#auth-bearer-value").waitFor();
+        await modal.locator("#oauth_username").fill(username);
+        await modal.locator("#oauth_password").fill(password);
+        const container = authContainer(page, modal, "oauth2Password");
+        await container.locator("button.authorize").click();
+        try {
+          await container.locator("button", { hasText: "Logout" }).waitFor();
+        } catch {
+          const errors = await modal.locator(".auth-container .errors").allTextContents();
+          throw new Error(`the OAuth2 password flow did not authorize${errors.length ? `: ${errors.join(" ")}` : ""}`);
+        }
+        await screenshot(modal, "authorize-oauth2");
+        await closeAuthorizeDialog(modal);
+        const { block, code, text } = await tryItOut(page, byId("getMe"));
+        await screenshot(block, "me-oauth2");
+        assert(code === "200", `expected 200, Swagger UI shows ${code}: ${text.slice(0, 300)}`);
+        assert(parseJson(text, "me").id === userId, `me answered ${text.slice(0, 200)}`);
+        return "token from the login route's form branch";
+      },
+      { skip: !ok },
+    );
 
     // ---- ReDoc ----
     await step("ReDoc lists every operation of /openapi.json", async () => {
@@ -394,7 +453,10 @@ async function main() {
     await step("No non-local request was attempted", async () => {
       const unexpectedCsp = cspBlocked.filter((c) => !KNOWN_CSP_BLOCKED.has(c.url));
       assert(externalRequests.length === 0, `aborted non-local requests:\n${[...new Set(externalRequests)].join("\n")}`);
-      assert(unexpectedCsp.length === 0, `non-local loads blocked by the page's CSP:\n${unexpectedCsp.map((c) => `${c.url} (on ${c.page})`).join("\n")}`);
+      assert(
+        unexpectedCsp.length === 0,
+        `non-local loads blocked by the page's CSP:\n${unexpectedCsp.map((c) => `${c.url} (on ${c.page})`).join("\n")}`,
+      );
       const known = [...new Set(cspBlocked.map((c) => c.url))];
       return known.length ? `0 requests; known CSP-blocked before any request: ${known.join(", ")}` : "0 requests";
     });
@@ -452,9 +514,14 @@ clearTimeout(watchdog);
 
 const failed = results.filter((r) => r.status !== "pass");
 console.log("\ne2e summary");
-for (const r of results) console.log(`  ${r.status.toUpperCase()}  ${r.name}${r.status === "pass" ? ` (${(r.ms / 1000).toFixed(1)}s)` : ""}`);
+for (const r of results)
+  console.log(`  ${r.status.toUpperCase()}  ${r.name}${r.status === "pass" ? ` (${(r.ms / 1000).toFixed(1)}s)` : ""}`);
 if (crashed) console.log(`  ERROR ${crashed instanceof Error ? crashed.stack : crashed}`);
 console.log(`  non-local requests attempted: ${externalRequests.length}; screenshots: ${shots} in test-results/; time ${elapsed()}`);
 const passed = !crashed && failed.length === 0 && results.length > 0;
-console.log(passed ? `e2e: PASSED (${results.length} checks)` : `e2e: FAILED (${failed.length} of ${results.length} checks failed or skipped${crashed ? ", and an error" : ""})`);
+console.log(
+  passed
+    ? `e2e: PASSED (${results.length} checks)`
+    : `e2e: FAILED (${failed.length} of ${results.length} checks failed or skipped${crashed ? ", and an error" : ""})`,
+);
 process.exitCode = passed ? 0 : 1;

@@ -19,7 +19,7 @@ function passwordHash(password) {
 
 // A small deterministic PRNG so every run seeds the same story.
 let state = 20261125;
-const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = (items) => items[Math.floor(random() * items.length)];
 const cents = (min, max) => Math.round(min * 100 + random() * (max - min) * 100);
 
@@ -37,7 +37,13 @@ function* yearOfTransactions(end) {
     if (dom === 20 && random() < 0.5) yield { date: at(15), amount: cents(50, 400), type: "credit", description: "Freelance invoice" };
     if (weekday === 6) yield { date: at(11), amount: cents(45, 160), type: "debit", description: "Groceries" };
     if (weekday >= 1 && weekday <= 5 && random() < 0.6) yield { date: at(8), amount: cents(3, 6), type: "debit", description: "Coffee" };
-    if (random() < 0.15) yield { date: at(19), amount: cents(15, 120), type: "debit", description: pick(["Restaurant", "Books", "Pharmacy", "Taxi", "Cinema"]) };
+    if (random() < 0.15)
+      yield {
+        date: at(19),
+        amount: cents(15, 120),
+        type: "debit",
+        description: pick(["Restaurant", "Books", "Pharmacy", "Taxi", "Cinema"]),
+      };
     if (random() < 0.02) yield { date: at(13), amount: cents(80, 600), type: "debit", description: "Travel", currency: "EUR" };
   }
 }
@@ -87,11 +93,24 @@ const dir = mkdtempSync(join(tmpdir(), "finanalyze-seed-"));
 try {
   const file = join(dir, "seed.sql");
   writeFileSync(file, sql);
-  execFileSync(process.execPath, [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "d1", "execute", "DB", "--local", "--file", file, ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, CI: "true" },
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+      "d1",
+      "execute",
+      "DB",
+      "--local",
+      "--file",
+      file,
+      ...process.argv.slice(2),
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, CI: "true" },
+    },
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

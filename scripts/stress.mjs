@@ -98,13 +98,24 @@ async function runClient(base, user, stats, deadline, ledger, inFlight) {
       const res = await request(stats, base, user.token, "POST", "/api/v1/transaction/create", fields);
       if (res.status === 201) {
         mine.push(res.json.id);
-        ledger.set(res.json.id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
+        ledger.set(res.json.id, {
+          user: user.id,
+          ...fields,
+          transaction_amount: res.json.transaction_amount,
+          transaction_date: res.json.transaction_date,
+        });
       } else if (res.status === 0) inFlight?.creates.push({ user: user.id, state: expectedState(user, fields) });
     } else if (roll < 0.75) {
       const id = mine[Math.floor(Math.random() * mine.length)];
       const fields = randomFields();
       const res = await request(stats, base, user.token, "PUT", `/api/v1/transaction/update/${id}`, fields);
-      if (res.status === 200) ledger.set(id, { user: user.id, ...fields, transaction_amount: res.json.transaction_amount, transaction_date: res.json.transaction_date });
+      if (res.status === 200)
+        ledger.set(id, {
+          user: user.id,
+          ...fields,
+          transaction_amount: res.json.transaction_amount,
+          transaction_date: res.json.transaction_date,
+        });
       else if (res.status === 0) inFlight?.updates.set(id, [...(inFlight.updates.get(id) ?? []), expectedState(user, fields)]);
     } else if (roll < 0.9) {
       const id = mine.splice(Math.floor(Math.random() * mine.length), 1)[0];
@@ -180,7 +191,10 @@ async function reconcile(base, users, ledger, inFlight) {
       ledger.set(id, { user: user.id, deleted: true });
       applied += 1;
     } else if (res.status === 200 && (inFlight.updates.get(id) ?? []).some((state) => sameFields(res.json, state))) {
-      ledger.set(id, (inFlight.updates.get(id) ?? []).find((state) => sameFields(res.json, state)));
+      ledger.set(
+        id,
+        (inFlight.updates.get(id) ?? []).find((state) => sameFields(res.json, state)),
+      );
       applied += 1;
     } else {
       check(res.status === 200 && sameFields(res.json, before), `in-flight write to ${id} left neither the old nor the new state`);
@@ -234,11 +248,17 @@ async function verify(base, users, ledger, label) {
       cursor = res.json.next_cursor;
     } while (cursor);
     const known = new Set(live.map(([id]) => id));
-    check(listed.every((id) => known.has(id)), `${label}: ${user.username} lists a transaction that was never acknowledged`);
+    check(
+      listed.every((id) => known.has(id)),
+      `${label}: ${user.username} lists a transaction that was never acknowledged`,
+    );
     check(listed.length === known.size, `${label}: ${user.username} lists ${listed.length}, acknowledged ${known.size}`);
     for (const currency of Object.keys(CURRENCIES)) {
       const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/analytics/me?currency=${currency}`);
-      const expected = bruteForce(live.map(([, v]) => v), currency);
+      const expected = bruteForce(
+        live.map(([, v]) => v),
+        currency,
+      );
       for (const [key, value] of Object.entries(expected)) {
         check(res.json?.[key] === value, `${label}: ${user.username} ${currency} ${key} is ${res.json?.[key]}, brute force ${value}`);
       }
@@ -246,7 +266,9 @@ async function verify(base, users, ledger, label) {
   }
   const integrity = await getJson(`${base}/__dev/integrity`);
   check(integrity.ok, `${label}: rollups differ from rows: ${JSON.stringify(integrity.mismatches)}`);
-  console.log(`${label}: verified ${checked} acknowledged writes, ${users.length} users' lists and analytics; rollups ${integrity.ok ? "exact" : "WRONG"}`);
+  console.log(
+    `${label}: verified ${checked} acknowledged writes, ${users.length} users' lists and analytics; rollups ${integrity.ok ? "exact" : "WRONG"}`,
+  );
 }
 
 async function waitFor(condition, timeoutMs, what) {
@@ -260,7 +282,11 @@ async function waitFor(condition, timeoutMs, what) {
 }
 
 async function setFaults(base, faults) {
-  const res = await fetch(`${base}/__dev/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(faults) });
+  const res = await fetch(`${base}/__dev/faults`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(faults),
+  });
   if (!res.ok) throw new Error(`faults: ${res.status}`);
 }
 
@@ -305,7 +331,9 @@ try {
   const crashStats = new Stats();
   const crashDeadline = Date.now() + 20_000;
   const inFlight = new InFlight();
-  const clients = Promise.all(Array.from({ length: 40 }, (_, i) => runClient(worker.base, users[i % users.length], crashStats, crashDeadline, ledger, inFlight)));
+  const clients = Promise.all(
+    Array.from({ length: 40 }, (_, i) => runClient(worker.base, users[i % users.length], crashStats, crashDeadline, ledger, inFlight)),
+  );
   await new Promise((r) => setTimeout(r, 4000));
   await worker.stop("SIGKILL");
   inFlight.stopped = true;

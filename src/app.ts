@@ -4,9 +4,9 @@ import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
 import { readBody } from "./lib/body";
+import { requireSafeConfiguration } from "./lib/config-check";
 import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
-import { requireSafeConfiguration } from "./lib/config-check";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
 import { transactionsRouter } from "./transactions";
 

@@ -3,10 +3,10 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../src/analytics/consumer";
-import { rollupsAndTruth } from "./support/rollups";
+import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
 import { analyticsState, setFault } from "./support/analytics-state";
 import { bruteForceAnalytics, type RawRow } from "./support/brute-force-analytics";
-import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
+import { rollupsAndTruth } from "./support/rollups";
 
 /**
  * Model-based property: after any sequence of creates, updates and deletes, the analytics answer from
@@ -62,7 +62,10 @@ type Command =
   | { kind: "delete"; index: number };
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("create" as const), money: moneyArb, date: dateArb, type: typeArb, status: statusArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant("create" as const), money: moneyArb, date: dateArb, type: typeArb, status: statusArb }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -82,7 +85,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
  */
 const KWD_MAX: Money = { currency: "KWD", minor: 1_000_000_000_000_000n };
 const beyondDoublePrecision: Command[] = [
-  ...Array.from({ length: 9 }, (_, i): Command => ({ kind: "create", money: KWD_MAX, date: DATES[i % 2]!, type: "credit", status: "success" })),
+  ...Array.from(
+    { length: 9 },
+    (_, i): Command => ({ kind: "create", money: KWD_MAX, date: DATES[i % 2]!, type: "credit", status: "success" }),
+  ),
   { kind: "create", money: { currency: "KWD", minor: 999_999_999_999_997n }, date: DATES[2]!, type: "credit", status: "pending" },
   { kind: "update", index: 3, patch: { money: { currency: "JPY", minor: 7n }, date: DATES[4]! } },
   { kind: "delete", index: 0 },
@@ -118,7 +124,10 @@ async function checkAnalytics(user: TestUser, label: string) {
     expect(res.status, where).toBe(200);
     const { computed_at, stale, ...figures } = (await res.json()) as Record<string, unknown>;
     expect(stale, where).toBe(false);
-    expect(typeof computed_at === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(computed_at), `${where}: computed_at ${String(computed_at)}`).toBe(true);
+    expect(
+      typeof computed_at === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(computed_at),
+      `${where}: computed_at ${String(computed_at)}`,
+    ).toBe(true);
     expect(new Date(computed_at as string).toISOString(), where).toBe(computed_at);
     expect(figures, where).toStrictEqual({ user_id: user.id, ...bruteForceAnalytics(rows, currency) });
   }

@@ -1,10 +1,16 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../src/analytics/consumer";
 import worker from "../src/index";
-import { analyticsState, eventually, setFault } from "./support/analytics-state";
 import { authed, call, createTransaction, newUser, type TestUser } from "./helpers";
+import { analyticsState, eventually, setFault } from "./support/analytics-state";
 
 const QUEUE = "finanalyze-analytics";
 let messageCounter = 0;
@@ -34,7 +40,8 @@ async function analytics(user: TestUser, query = "") {
 async function userWithLostMessages(amounts: string[]) {
   await setFault("queue_send_fail", "1");
   const user = await newUser("queue");
-  for (const amount of amounts) await createTransaction(user.token, { transaction_amount: amount, transaction_type: "credit", transaction_date: "2026-11-20" });
+  for (const amount of amounts)
+    await createTransaction(user.token, { transaction_amount: amount, transaction_type: "credit", transaction_date: "2026-11-20" });
   return user;
 }
 
@@ -67,13 +74,19 @@ describe("queue consumer", () => {
     await deliver([{ user_id: user.id, version: 2 }]);
     const before = await analyticsState(user.id);
 
-    const redelivered = await deliver([{ user_id: user.id, version: 1 }, { user_id: user.id, version: 2 }]);
+    const redelivered = await deliver([
+      { user_id: user.id, version: 1 },
+      { user_id: user.id, version: 2 },
+    ]);
     expect(redelivered.outcome.upToDate).toEqual([user.id]);
     expect(redelivered.result.explicitAcks).toHaveLength(2);
     expect(await analyticsState(user.id)).toEqual(before);
 
     await createTransaction(user.token, { transaction_amount: "4.00", transaction_type: "debit" });
-    const late = await deliver([{ user_id: user.id, version: 3 }, { user_id: user.id, version: 1 }]);
+    const late = await deliver([
+      { user_id: user.id, version: 3 },
+      { user_id: user.id, version: 1 },
+    ]);
     expect(late.outcome.recomputed).toEqual([user.id]);
     const after = await analyticsState(user.id);
     expect(after?.snapshot_version).toBe(3);
@@ -116,7 +129,13 @@ describe("read path", () => {
     expect(first.total_credit).toBe("10.00");
     await createTransaction(user.token, { transaction_amount: "2.50", transaction_type: "debit" });
     const second = await analytics(user);
-    expect(second).toMatchObject({ transaction_count: 2, total_credit: "10.00", total_debit: "2.50", average_transaction_value: "6.25", stale: false });
+    expect(second).toMatchObject({
+      transaction_count: 2,
+      total_credit: "10.00",
+      total_debit: "2.50",
+      average_transaction_value: "6.25",
+      stale: false,
+    });
   });
 
   it("serves the stored snapshot once the consumer has caught up", async () => {

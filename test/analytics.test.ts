@@ -98,7 +98,8 @@ function halfEven(numerator: bigint, denominator: bigint): bigint {
 
 function expectedFor(records: TransactionRecord[], currency: string) {
   const mine = records.filter((r) => r.currency === currency);
-  const sum = (type: string) => mine.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n);
+  const sum = (type: string) =>
+    mine.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n);
   const [credit, debit] = [sum("credit"), sum("debit")];
   const perDay = new Map<string, number>();
   for (const r of mine) perDay.set(r.transaction_date.slice(0, 10), (perDay.get(r.transaction_date.slice(0, 10)) ?? 0) + 1);
@@ -108,7 +109,10 @@ function expectedFor(records: TransactionRecord[], currency: string) {
   const months = [...new Set(mine.map((r) => r.transaction_date.slice(0, 7)))].sort();
   const monthOf = (m: string) => mine.filter((r) => r.transaction_date.startsWith(m));
   const total = (rs: TransactionRecord[], type: string) =>
-    format(rs.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n), currency);
+    format(
+      rs.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n),
+      currency,
+    );
   return {
     currency,
     transaction_count: mine.length,
@@ -118,7 +122,12 @@ function expectedFor(records: TransactionRecord[], currency: string) {
     day_with_highest_transactions: busiest?.[0] ?? null,
     day_with_highest_transactions_count: busiest?.[1] ?? 0,
     by_weekday: WEEKDAYS.map((weekday, i) => ({ weekday, transaction_count: weekdays[i] })),
-    monthly: months.map((month) => ({ month, transaction_count: monthOf(month).length, total_credit: total(monthOf(month), "credit"), total_debit: total(monthOf(month), "debit") })),
+    monthly: months.map((month) => ({
+      month,
+      transaction_count: monthOf(month).length,
+      total_credit: total(monthOf(month), "credit"),
+      total_debit: total(monthOf(month), "debit"),
+    })),
   };
 }
 
@@ -171,7 +180,12 @@ describe("happy", () => {
       { transaction_amount: "2.00", status: "pending" },
       { transaction_amount: "4.00", status: "failed" },
     );
-    expect(await analytics(user)).toMatchObject({ transaction_count: 3, total_credit: "1.00", total_debit: "6.00", average_transaction_value: "2.33" });
+    expect(await analytics(user)).toMatchObject({
+      transaction_count: 3,
+      total_credit: "1.00",
+      total_debit: "6.00",
+      average_transaction_value: "2.33",
+    });
   });
 
   it.each([
@@ -211,9 +225,20 @@ describe("happy", () => {
     expect((await analytics(user)).currency).toBe("USD");
     await createTransaction(user.token, tx({ currency: "JPY", transaction_amount: "500" }));
     for (const currency of ["JPY", "jpy"]) {
-      expect(await analytics(user, { currency })).toMatchObject({ currency: "JPY", transaction_count: 1, total_debit: "500", total_credit: "0", average_transaction_value: "500" });
+      expect(await analytics(user, { currency })).toMatchObject({
+        currency: "JPY",
+        transaction_count: 1,
+        total_debit: "500",
+        total_credit: "0",
+        average_transaction_value: "500",
+      });
     }
-    expect(await analytics(user, { currency: "KWD" })).toMatchObject({ currency: "KWD", transaction_count: 0, average_transaction_value: "0.000", day_with_highest_transactions: null });
+    expect(await analytics(user, { currency: "KWD" })).toMatchObject({
+      currency: "KWD",
+      transaction_count: 0,
+      average_transaction_value: "0.000",
+      day_with_highest_transactions: null,
+    });
   });
 
   it("totals credit and debit separately", async () => {
@@ -222,17 +247,33 @@ describe("happy", () => {
       { transaction_amount: "0.25", transaction_type: "credit" },
       { transaction_amount: "3.10", transaction_type: "debit" },
     );
-    expect(await analytics(user)).toMatchObject({ total_credit: "10.75", total_debit: "3.10", transaction_count: 3, average_transaction_value: "4.62" });
+    expect(await analytics(user)).toMatchObject({
+      total_credit: "10.75",
+      total_debit: "3.10",
+      transaction_count: 3,
+      average_transaction_value: "4.62",
+    });
   });
 
   it("reflects every update and delete immediately", async () => {
     const user = await newUser("ryw");
     const a = await createTransaction(user.token, tx({ transaction_amount: "10.00", transaction_date: "2026-11-01T12:00:00Z" }));
-    const b = await createTransaction(user.token, tx({ transaction_amount: "5.00", transaction_type: "credit", transaction_date: "2026-11-02T12:00:00Z" }));
+    const b = await createTransaction(
+      user.token,
+      tx({ transaction_amount: "5.00", transaction_type: "credit", transaction_date: "2026-11-02T12:00:00Z" }),
+    );
     const c = await createTransaction(user.token, tx({ transaction_amount: "1.00", transaction_date: "2026-11-02T13:00:00Z" }));
-    const expectNow = async (expected: Partial<Analytics>, query: Record<string, string> = {}) => expect(await analytics(user, query)).toMatchObject(expected);
+    const expectNow = async (expected: Partial<Analytics>, query: Record<string, string> = {}) =>
+      expect(await analytics(user, query)).toMatchObject(expected);
 
-    await expectNow({ currency: "USD", transaction_count: 3, total_credit: "5.00", total_debit: "11.00", day_with_highest_transactions: "2026-11-02", day_with_highest_transactions_count: 2 });
+    await expectNow({
+      currency: "USD",
+      transaction_count: 3,
+      total_credit: "5.00",
+      total_debit: "11.00",
+      day_with_highest_transactions: "2026-11-02",
+      day_with_highest_transactions_count: 2,
+    });
     await updateTx(user, c.id, { transaction_date: "2026-10-31T23:00:00-02:00" }); // moves to 2026-11-01
     await expectNow({ transaction_count: 3, day_with_highest_transactions: "2026-11-01", day_with_highest_transactions_count: 2 });
     await updateTx(user, b.id, { transaction_type: "debit" });
@@ -240,8 +281,17 @@ describe("happy", () => {
     await updateTx(user, a.id, { transaction_amount: "20.00" });
     await expectNow({ total_debit: "26.00", average_transaction_value: "8.67" });
     await updateTx(user, a.id, { currency: "EUR" });
-    await expectNow({ currency: "USD", transaction_count: 2, total_debit: "6.00", day_with_highest_transactions: "2026-11-01", day_with_highest_transactions_count: 1 });
-    await expectNow({ currency: "EUR", transaction_count: 1, total_debit: "20.00", day_with_highest_transactions: "2026-11-01" }, { currency: "EUR" });
+    await expectNow({
+      currency: "USD",
+      transaction_count: 2,
+      total_debit: "6.00",
+      day_with_highest_transactions: "2026-11-01",
+      day_with_highest_transactions_count: 1,
+    });
+    await expectNow(
+      { currency: "EUR", transaction_count: 1, total_debit: "20.00", day_with_highest_transactions: "2026-11-01" },
+      { currency: "EUR" },
+    );
     await deleteTx(user, c.id);
     await expectNow({ currency: "EUR", transaction_count: 1 }); // USD 1 vs EUR 1: alphabetical
     await expectNow({ transaction_count: 1, total_debit: "5.00", day_with_highest_transactions: "2026-11-02" }, { currency: "USD" });
@@ -277,10 +327,17 @@ describe("happy", () => {
     const days = ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"];
     const offsets = ["Z", "+05:30", "-08:00", "+00:00"];
     const amount = (currency: string) => format(BigInt(1 + Math.floor(rand() * (rand() < 0.2 ? 3 : 2_000_000))), currency);
-    const date = () => `${pick(days)}T${String(Math.floor(rand() * 24)).padStart(2, "0")}:${String(Math.floor(rand() * 60)).padStart(2, "0")}:00${pick(offsets)}`;
+    const date = () =>
+      `${pick(days)}T${String(Math.floor(rand() * 24)).padStart(2, "0")}:${String(Math.floor(rand() * 60)).padStart(2, "0")}:00${pick(offsets)}`;
     const randomTx = () => {
       const currency = pick(currencies);
-      return { currency, transaction_amount: amount(currency), transaction_type: pick(["credit", "debit"]), status: pick(["success", "pending", "failed"]), transaction_date: date() };
+      return {
+        currency,
+        transaction_amount: amount(currency),
+        transaction_type: pick(["credit", "debit"]),
+        status: pick(["success", "pending", "failed"]),
+        transaction_date: date(),
+      };
     };
     const randomPatch = (): Record<string, unknown> => {
       const currency = pick(currencies);
@@ -305,13 +362,19 @@ describe("happy", () => {
       const byCurrency = currencies.filter((c) => records.some((r) => r.currency === c)).sort();
       const defaults = await analytics(user);
       expect(defaults.currency, `seed ${seed}`).toBe(expectedDefaultCurrency(records));
-      expect(defaults.by_currency.map((c) => c.currency), `seed ${seed}`).toEqual(byCurrency);
+      expect(
+        defaults.by_currency.map((c) => c.currency),
+        `seed ${seed}`,
+      ).toEqual(byCurrency);
       for (const currency of currencies) {
         const expected = expectedFor(records, currency);
         expect(await analytics(user, { currency }), `seed ${seed}, ${currency}`).toMatchObject(expected);
         if (expected.transaction_count > 0) {
           const { transaction_count, average_transaction_value, total_credit, total_debit } = expected;
-          expect(defaults.by_currency.find((c) => c.currency === currency), `seed ${seed}`).toEqual({ currency, transaction_count, average_transaction_value, total_credit, total_debit });
+          expect(
+            defaults.by_currency.find((c) => c.currency === currency),
+            `seed ${seed}`,
+          ).toEqual({ currency, transaction_count, average_transaction_value, total_credit, total_debit });
         }
       }
       return { records, defaults };

@@ -3,7 +3,7 @@ import { sign } from "hono/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hashPassword, MAX_PBKDF2_ITERATIONS, PBKDF2_ITERATIONS, verifyPassword } from "../src/auth/password";
 import { authed, call, jsonInit, newUser, problem, type TestUser } from "./helpers";
-import { base64url, claimsFor, nowSeconds, TEST_SECRET, type Claims } from "./support/jwt";
+import { base64url, type Claims, claimsFor, nowSeconds, TEST_SECRET } from "./support/jwt";
 
 const PASSWORD = "correct horse battery";
 
@@ -87,7 +87,9 @@ function bearer(token: string): Record<string, string> {
 }
 
 function execSql(query: string, ...params: unknown[]) {
-  return env.DB.prepare(query).bind(...params).run();
+  return env.DB.prepare(query)
+    .bind(...params)
+    .run();
 }
 
 async function storedHash(userId: string): Promise<string> {
@@ -296,7 +298,10 @@ describe("security", () => {
           return bearer([header, base64url(JSON.stringify({ ...claims, sub: other.id })), signature].join("."));
         },
       ],
-      ["a token signed with a different secret", async (user) => bearer(await signToken(claimsFor(user.id), "another-secret-that-is-at-least-32-bytes-long!!"))],
+      [
+        "a token signed with a different secret",
+        async (user) => bearer(await signToken(claimsFor(user.id), "another-secret-that-is-at-least-32-bytes-long!!")),
+      ],
       [
         "an alg:none token",
         async (user) => {
@@ -304,7 +309,10 @@ describe("security", () => {
           return bearer(`${header}.${base64url(JSON.stringify(claimsFor(user.id)))}.`);
         },
       ],
-      ["an expired token", async (user) => bearer(await signToken(claimsFor(user.id, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })))],
+      [
+        "an expired token",
+        async (user) => bearer(await signToken(claimsFor(user.id, { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }))),
+      ],
       ["a token with the wrong issuer", async (user) => bearer(await signToken(claimsFor(user.id, { iss: "evil-issuer" })))],
       ["a token whose nbf is in the future", async (user) => bearer(await signToken(claimsFor(user.id, { nbf: nowSeconds() + 3600 })))],
       [

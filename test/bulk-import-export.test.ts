@@ -9,7 +9,8 @@ import { rollupsAndTruth } from "./support/rollups";
 
 const TX = "/api/v1/transaction";
 const ID = /^txn_[0-9a-z]{26}$/;
-const EXPORT_HEADER = "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,created_at,updated_at";
+const EXPORT_HEADER =
+  "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,created_at,updated_at";
 const IMPORT_HEADER = "transaction_date,transaction_amount,transaction_type,currency,status,description,external_id";
 /** A description that needs every kind of RFC 4180 quoting, and how it must look in a file. */
 const TRICKY = 'Dinner, drinks & "tips"\nsecond line';
@@ -45,7 +46,8 @@ type Query = Record<string, string>;
 
 const tx = (overrides: Item = {}): Item => ({ transaction_amount: "1.00", transaction_type: "debit", ...overrides });
 
-const bulk = (user: TestUser, items: unknown[], query = "") => call(`${TX}/bulk${query}`, jsonInit("POST", { transactions: items }, user.token));
+const bulk = (user: TestUser, items: unknown[], query = "") =>
+  call(`${TX}/bulk${query}`, jsonInit("POST", { transactions: items }, user.token));
 const importCsv = (user: TestUser, body: string, query = "", contentType = "text/csv") =>
   call(`${TX}/import${query}`, authed(user.token, { method: "POST", headers: { "content-type": contentType }, body }));
 const exportCsv = (user: TestUser, query: Query = {}) => call(`${TX}/export?${new URLSearchParams(query)}`, authed(user.token));
@@ -55,8 +57,10 @@ async function json<T>(res: Response, status: number): Promise<T> {
   return (await res.json()) as T;
 }
 
-const bulkJson = async (user: TestUser, items: unknown[], status: number, query = "") => json<BulkResult>(await bulk(user, items, query), status);
-const importJson = async (user: TestUser, body: string, status: number, query = "") => json<ImportResult>(await importCsv(user, body, query), status);
+const bulkJson = async (user: TestUser, items: unknown[], status: number, query = "") =>
+  json<BulkResult>(await bulk(user, items, query), status);
+const importJson = async (user: TestUser, body: string, status: number, query = "") =>
+  json<ImportResult>(await importCsv(user, body, query), status);
 
 async function exportText(user: TestUser, query: Query = {}): Promise<string> {
   const res = await exportCsv(user, query);
@@ -81,7 +85,10 @@ async function storedIds(userId: string): Promise<string[]> {
 }
 
 async function listAll(user: TestUser, query: Query = {}): Promise<StoredRecord[]> {
-  const page = await json<{ data: StoredRecord[]; has_more: boolean }>(await call(`${TX}/all?${new URLSearchParams({ limit: "1000", ...query })}`, authed(user.token)), 200);
+  const page = await json<{ data: StoredRecord[]; has_more: boolean }>(
+    await call(`${TX}/all?${new URLSearchParams({ limit: "1000", ...query })}`, authed(user.token)),
+    200,
+  );
   expect(page.has_more).toBe(false);
   return page.data;
 }
@@ -92,7 +99,10 @@ function omit<T extends object>(value: T, keys: readonly string[]): Partial<T> {
 
 /** The caller's analytics without the fields that legitimately differ between reads and users. */
 async function figures(user: TestUser, currency?: string) {
-  const body = await json<Record<string, unknown>>(await call(`${TX}/analytics/me${currency ? `?currency=${currency}` : ""}`, authed(user.token)), 200);
+  const body = await json<Record<string, unknown>>(
+    await call(`${TX}/analytics/me${currency ? `?currency=${currency}` : ""}`, authed(user.token)),
+    200,
+  );
   return omit(body, ["user_id", "computed_at"]);
 }
 
@@ -117,7 +127,9 @@ function usdItems(count: number, extra: (i: number) => Item = () => ({})): Item[
 }
 
 function sumMinor(items: Item[], type: string): bigint {
-  return items.filter((i) => i.transaction_type === type).reduce((acc, i) => acc + BigInt(String(i.transaction_amount).replace(".", "")), 0n);
+  return items
+    .filter((i) => i.transaction_type === type)
+    .reduce((acc, i) => acc + BigInt(String(i.transaction_amount).replace(".", "")), 0n);
 }
 
 async function analyticsVersion(userId: string): Promise<number> {
@@ -202,7 +214,11 @@ describe("happy", () => {
 
     it("repeated external_ids, in one request or across requests, are duplicates carrying the stored id", async () => {
       const user = await newUser("bulkdup");
-      const first = await bulkJson(user, [tx({ external_id: "a" }), tx({ external_id: "b" }), tx({ external_id: "a", transaction_amount: "9.00" })], 201);
+      const first = await bulkJson(
+        user,
+        [tx({ external_id: "a" }), tx({ external_id: "b" }), tx({ external_id: "a", transaction_amount: "9.00" })],
+        201,
+      );
       const [a, b] = [first.results[0]?.id, first.results[1]?.id];
       expect(first).toMatchObject({ created: 2, duplicates: 1 });
       expect(first.results[2]).toEqual({ index: 2, status: "duplicate", id: a });
@@ -249,16 +265,45 @@ describe("happy", () => {
 
       const records = await listAll(user);
       expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at"]))).toEqual([
-        { transaction_date: "2026-03-03T00:00:00.000Z", transaction_amount: "1.234", transaction_type: "debit", currency: "KWD", status: "success", description: null, external_id: null },
-        { transaction_date: "2026-03-02T06:15:00.000Z", transaction_amount: "500", transaction_type: "debit", currency: "JPY", status: "pending", description: null, external_id: "imp-2" },
-        { transaction_date: "2026-03-01T00:00:00.000Z", transaction_amount: "10.50", transaction_type: "credit", currency: "USD", status: "success", description: "Salary", external_id: "imp-1" },
+        {
+          transaction_date: "2026-03-03T00:00:00.000Z",
+          transaction_amount: "1.234",
+          transaction_type: "debit",
+          currency: "KWD",
+          status: "success",
+          description: null,
+          external_id: null,
+        },
+        {
+          transaction_date: "2026-03-02T06:15:00.000Z",
+          transaction_amount: "500",
+          transaction_type: "debit",
+          currency: "JPY",
+          status: "pending",
+          description: null,
+          external_id: "imp-2",
+        },
+        {
+          transaction_date: "2026-03-01T00:00:00.000Z",
+          transaction_amount: "10.50",
+          transaction_type: "credit",
+          currency: "USD",
+          status: "success",
+          description: "Salary",
+          external_id: "imp-1",
+        },
       ]);
     });
 
     it("dry_run=true stores nothing but reports what would be added", async () => {
       const user = await newUser("impdry");
       await createTransaction(user.token, tx({ external_id: "dry-0" }));
-      const file = csvFile(IMPORT_HEADER, "2026-03-01,1.00,debit,USD,,,dry-0", "2026-03-02,2.00,debit,USD,,,dry-1", "2026-03-03,oops,debit,USD,,,dry-2");
+      const file = csvFile(
+        IMPORT_HEADER,
+        "2026-03-01,1.00,debit,USD,,,dry-0",
+        "2026-03-02,2.00,debit,USD,,,dry-1",
+        "2026-03-03,oops,debit,USD,,,dry-2",
+      );
       const version = await analyticsVersion(user.id);
 
       const result = await importJson(user, file, 200, "?dry_run=true");
@@ -296,10 +341,27 @@ describe("happy", () => {
     it("is a text/csv file: header row, newest first, amounts in the currency's digits, RFC 4180 quoting", async () => {
       const user = await newUser("exp");
       const created = [
-        await createTransaction(user.token, { transaction_amount: "1.5", transaction_type: "credit", currency: "KWD", status: "pending", transaction_date: "2026-01-01" }),
-        await createTransaction(user.token, { transaction_amount: "500", transaction_type: "debit", currency: "JPY", transaction_date: "2026-01-02" }),
+        await createTransaction(user.token, {
+          transaction_amount: "1.5",
+          transaction_type: "credit",
+          currency: "KWD",
+          status: "pending",
+          transaction_date: "2026-01-01",
+        }),
+        await createTransaction(user.token, {
+          transaction_amount: "500",
+          transaction_type: "debit",
+          currency: "JPY",
+          transaction_date: "2026-01-02",
+        }),
         await createTransaction(user.token, { transaction_amount: "10.5", transaction_type: "credit", transaction_date: "2026-01-03" }),
-        await createTransaction(user.token, { transaction_amount: "7.25", transaction_type: "debit", description: TRICKY, external_id: "exp-1", transaction_date: "2026-01-04" }),
+        await createTransaction(user.token, {
+          transaction_amount: "7.25",
+          transaction_type: "debit",
+          description: TRICKY,
+          external_id: "exp-1",
+          transaction_date: "2026-01-04",
+        }),
       ];
       const res = await exportCsv(user);
       expect(res.status).toBe(200);
@@ -312,7 +374,13 @@ describe("happy", () => {
       const rows = readCsv(text);
       expect(rows.map((r) => r.transaction_amount)).toEqual(["7.25", "10.50", "500", "1.500"]);
       const newestFirst = [...created].reverse() as StoredRecord[];
-      expect(rows).toEqual(newestFirst.map((r) => ({ ...omit(r, ["user_id", "full_name"]), description: r.description ?? "", external_id: r.external_id ?? "" })));
+      expect(rows).toEqual(
+        newestFirst.map((r) => ({
+          ...omit(r, ["user_id", "full_name"]),
+          description: r.description ?? "",
+          external_id: r.external_id ?? "",
+        })),
+      );
     });
 
     it("applies the list's filters", async () => {
@@ -371,7 +439,13 @@ describe("happy", () => {
     });
 
     it("importing A's export unchanged into a fresh user gives the same analytics in every currency", async () => {
-      expect(await importJson(bob, file, 201)).toEqual({ dry_run: false, rows: items.length, added: items.length, duplicates: 0, errors: [] });
+      expect(await importJson(bob, file, 201)).toEqual({
+        dry_run: false,
+        rows: items.length,
+        added: items.length,
+        duplicates: 0,
+        errors: [],
+      });
       for (const currency of [undefined, "USD", "JPY", "KWD"]) {
         expect(await figures(bob, currency), currency ?? "default").toEqual(await figures(alice, currency));
       }
@@ -384,7 +458,13 @@ describe("happy", () => {
     });
 
     it("importing the same file again adds nothing and reports every row as a duplicate", async () => {
-      expect(await importJson(bob, file, 200)).toEqual({ dry_run: false, rows: items.length, added: 0, duplicates: items.length, errors: [] });
+      expect(await importJson(bob, file, 200)).toEqual({
+        dry_run: false,
+        rows: items.length,
+        added: 0,
+        duplicates: items.length,
+        errors: [],
+      });
       expect(await countFor(bob.id)).toBe(items.length);
     });
   });
@@ -501,7 +581,10 @@ describe("errors", () => {
 
     it("malformed CSV (an unterminated quote) is a 400 problem", async () => {
       const user = await newUser("imp400");
-      const res = await importCsv(user, csvFile(IMPORT_HEADER, '2026-06-01,1.00,debit,USD,,"never closed,', "2026-06-02,2.00,debit,USD,,,"));
+      const res = await importCsv(
+        user,
+        csvFile(IMPORT_HEADER, '2026-06-01,1.00,debit,USD,,"never closed,', "2026-06-02,2.00,debit,USD,,,"),
+      );
       expect(res.status).toBe(400);
       await problem(res);
       expect(await countFor(user.id)).toBe(0);
@@ -528,21 +611,32 @@ describe("security", () => {
     [alice, bob] = await Promise.all([newUser("secalice"), newUser("secbob")]);
     const result = await bulkJson(alice, mixedHistory("alice-secret"), 201);
     aliceIds = result.results.map((r) => r.id ?? "");
-    await bulkJson(bob, usdItems(5, (i) => ({ description: `bob ${i}` })), 201);
+    await bulkJson(
+      bob,
+      usdItems(5, (i) => ({ description: `bob ${i}` })),
+      201,
+    );
   });
 
   it("an export contains only the caller's own records", async () => {
     const text = await exportText(bob);
     for (const id of aliceIds) expect(text).not.toContain(id);
     expect(text).not.toContain("alice-secret");
-    expect(readCsv(text).map((r) => r.id).sort()).toEqual(await storedIds(bob.id));
+    expect(
+      readCsv(text)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(await storedIds(bob.id));
   });
 
   it("an import of a file naming another user's ids and user_id only creates the caller's own records", async () => {
     const eve = await newUser("seceve");
     const aliceBefore = await exportText(alice);
     const victim = aliceIds[0] ?? "";
-    const file = csvFile(`id,user_id,${IMPORT_HEADER}`, `${victim},${alice.id},2026-07-01,99.00,credit,USD,success,overwrite?,alice-secret-0`);
+    const file = csvFile(
+      `id,user_id,${IMPORT_HEADER}`,
+      `${victim},${alice.id},2026-07-01,99.00,credit,USD,success,overwrite?,alice-secret-0`,
+    );
 
     expect(await importJson(eve, file, 201)).toMatchObject({ added: 1, duplicates: 0 });
     const [record] = await listAll(eve);

@@ -141,17 +141,50 @@ function isForeignCurrency(raw: string): boolean {
   }
 }
 
-const SQL_META = ["'; DROP TABLE transactions; --", "' OR 1=1 --", "1); DELETE FROM users; --", "\" OR \"\"=\""];
+const SQL_META = ["'; DROP TABLE transactions; --", "' OR 1=1 --", "1); DELETE FROM users; --", '" OR ""="'];
 
 /** Hostile JSON values, as raw JSON text (so -0, 1e400 and 400-digit numbers reach the server as sent). */
 const hostileRaw: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.constantFrom(
-      "1e400", "-0", "1e3", "-1", "0", "0.001", "9".repeat(400), "123456789012345678901234567890", "true", "false", "null",
-      "[]", "{}", "[[[[[[[[]]]]]]]]", '{"a":{"a":{"a":[]}}}', '"\\ud800"', '"a\\u0000b"', '"x\\udc00"',
-      ...["NaN", "Infinity", "-Infinity", "١٢٣", "１２３", " 12", "12 ", "0x10", "-0", "1e3", "", " ", "2026-02-30", "9999-12-31T23:59:60Z"].map((s) => JSON.stringify(s)),
-      ...["USD", "usd", "XXX", "US", "credit", "debit", "CREDIT", "success", "pending", "failed", "x".repeat(10_000), "é".repeat(600)].map((s) => JSON.stringify(s)),
+      "1e400",
+      "-0",
+      "1e3",
+      "-1",
+      "0",
+      "0.001",
+      "9".repeat(400),
+      "123456789012345678901234567890",
+      "true",
+      "false",
+      "null",
+      "[]",
+      "{}",
+      "[[[[[[[[]]]]]]]]",
+      '{"a":{"a":{"a":[]}}}',
+      '"\\ud800"',
+      '"a\\u0000b"',
+      '"x\\udc00"',
+      ...[
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "١٢٣",
+        "１２３",
+        " 12",
+        "12 ",
+        "0x10",
+        "-0",
+        "1e3",
+        "",
+        " ",
+        "2026-02-30",
+        "9999-12-31T23:59:60Z",
+      ].map((s) => JSON.stringify(s)),
+      ...["USD", "usd", "XXX", "US", "credit", "debit", "CREDIT", "success", "pending", "failed", "x".repeat(10_000), "é".repeat(600)].map(
+        (s) => JSON.stringify(s),
+      ),
       ...SQL_META.map((s) => JSON.stringify(s)),
     ),
   },
@@ -170,14 +203,36 @@ const VALID: Record<string, fc.Arbitrary<string>> = {
     fc.integer({ min: 1, max: 1_000_000 }).map(String),
   ),
   transaction_type: quoted("credit", "debit"),
-  transaction_date: quoted("2026-01-31", "2026-02-28T23:59:59Z", "2026-03-01T00:30:00+02:00", "2025-12-31T22:00:00-05:00", "2026-11-25T10:00:00.123456+05:30"),
+  transaction_date: quoted(
+    "2026-01-31",
+    "2026-02-28T23:59:59Z",
+    "2026-03-01T00:30:00+02:00",
+    "2025-12-31T22:00:00-05:00",
+    "2026-11-25T10:00:00.123456+05:30",
+  ),
   currency: quoted(...REFERENCE_CURRENCIES, "usd", "kwd"),
   status: quoted("pending", "success", "failed"),
-  description: fc.oneof(fc.constant("null"), unicode(40).map((s) => JSON.stringify(s)), quoted(...SQL_META)),
-  external_id: fc.oneof(fc.constant("null"), ascii(20).map((s) => JSON.stringify(`ext-${s}`))),
-  username: fc.oneof(quoted(`fuzz_${SEQ}`, `FUZZ.${SEQ}`), ascii(8).map((s) => JSON.stringify(`${s}${SEQ}`))),
-  password: fc.oneof(quoted("correct horse battery", "p".repeat(128)), ascii(20).map((s) => JSON.stringify(s))),
-  full_name: fc.oneof(unicode(30).map((s) => JSON.stringify(s)), quoted(...SQL_META)),
+  description: fc.oneof(
+    fc.constant("null"),
+    unicode(40).map((s) => JSON.stringify(s)),
+    quoted(...SQL_META),
+  ),
+  external_id: fc.oneof(
+    fc.constant("null"),
+    ascii(20).map((s) => JSON.stringify(`ext-${s}`)),
+  ),
+  username: fc.oneof(
+    quoted(`fuzz_${SEQ}`, `FUZZ.${SEQ}`),
+    ascii(8).map((s) => JSON.stringify(`${s}${SEQ}`)),
+  ),
+  password: fc.oneof(
+    quoted("correct horse battery", "p".repeat(128)),
+    ascii(20).map((s) => JSON.stringify(s)),
+  ),
+  full_name: fc.oneof(
+    unicode(30).map((s) => JSON.stringify(s)),
+    quoted(...SQL_META),
+  ),
   email: quoted("fuzz@example.com", "not-an-email", "a@b"),
   current_password: ascii(20).map((s) => JSON.stringify(s)),
   new_password: ascii(20).map((s) => JSON.stringify(s)),
@@ -187,12 +242,17 @@ const VALID: Record<string, fc.Arbitrary<string>> = {
 function objectOf(required: string[], optional: string[] = []): fc.Arbitrary<string> {
   const field = (name: string, percent: number) =>
     withChance(
-      fc.oneof({ weight: 6, arbitrary: VALID[name] ?? hostileRaw }, { weight: 1, arbitrary: hostileRaw }).map((raw): [string, string] => [name, raw]),
+      fc
+        .oneof({ weight: 6, arbitrary: VALID[name] ?? hostileRaw }, { weight: 1, arbitrary: hostileRaw })
+        .map((raw): [string, string] => [name, raw]),
       percent,
       null,
     );
   const extra = withChance(
-    fc.array(fc.tuple(fc.oneof(fc.constantFrom(...required, ...optional, "extra", "__proto__", "constructor"), ascii(12)), hostileRaw), { minLength: 1, maxLength: 2 }),
+    fc.array(fc.tuple(fc.oneof(fc.constantFrom(...required, ...optional, "extra", "__proto__", "constructor"), ascii(12)), hostileRaw), {
+      minLength: 1,
+      maxLength: 2,
+    }),
     15,
     [],
   );
@@ -206,7 +266,17 @@ function objectOf(required: string[], optional: string[] = []): fc.Arbitrary<str
 const TRANSACTION_OPTIONAL = ["transaction_date", "currency", "status", "description", "external_id"];
 const transactionObject = objectOf(["transaction_amount", "transaction_type"], TRANSACTION_OPTIONAL);
 
-const CSV_COLUMNS = ["transaction_date", "transaction_amount", "transaction_type", "currency", "status", "description", "external_id", "id", "created_at"];
+const CSV_COLUMNS = [
+  "transaction_date",
+  "transaction_amount",
+  "transaction_type",
+  "currency",
+  "status",
+  "description",
+  "external_id",
+  "id",
+  "created_at",
+];
 const CSV_VALID: Record<string, string[]> = {
   transaction_date: ["2026-01-31", "2026-02-28T23:59:59Z"],
   transaction_amount: ["1.00", "12", "0.5"],
@@ -215,7 +285,19 @@ const CSV_VALID: Record<string, string[]> = {
   status: ["success", "pending"],
 };
 const csvHostile = fc.oneof(
-  fc.constantFrom("", "\"unbalanced", "a,b", "\"quoted \"\"x\"\"\"", "1e3", "-0", "١٢٣", "=cmd|' /C calc'!A0", "\u0000", "line\nbreak", ...SQL_META),
+  fc.constantFrom(
+    "",
+    '"unbalanced',
+    "a,b",
+    '"quoted ""x"""',
+    "1e3",
+    "-0",
+    "١٢٣",
+    "=cmd|' /C calc'!A0",
+    "\u0000",
+    "line\nbreak",
+    ...SQL_META,
+  ),
   ascii(20),
 );
 
@@ -233,7 +315,20 @@ const csvBody: fc.Arbitrary<string> = fc
       .map((lines) => `${bom ? "\ufeff" : ""}${[columns, ...lines].map((cells) => cells.join(",")).join(eol)}${eol}`),
   );
 
-const INVALID_JSON = ["{", '{"a":', "[1,]", "{'a':1}", "NaN", '{"transaction_amount":1,}', "\u0000", "nul", '{"a":1}}', '"unterminated', '{"a":1}garbage', "\ufeff{}"];
+const INVALID_JSON = [
+  "{",
+  '{"a":',
+  "[1,]",
+  "{'a':1}",
+  "NaN",
+  '{"transaction_amount":1,}',
+  "\u0000",
+  "nul",
+  '{"a":1}}',
+  '"unterminated',
+  '{"a":1}garbage',
+  "\ufeff{}",
+];
 
 /** Bodies that ignore the route: random JSON, invalid JSON, random bytes, deep nesting, nothing. */
 const genericBody: fc.Arbitrary<Payload | undefined> = fc.oneof(
@@ -281,7 +376,10 @@ const READ_ROUTES = ROUTES.filter((r) => r.method === "GET" && r.path("x").start
 /** The route's own body, with the content type it expects. */
 const SPECIFIC_BODY: Record<Exclude<BodyKind, "none">, fc.Arbitrary<{ body: Payload; type: string }>> = {
   create: transactionObject.map((body) => ({ body, type: "application/json" })),
-  update: objectOf([], ["transaction_amount", "transaction_type", ...TRANSACTION_OPTIONAL]).map((body) => ({ body, type: "application/json" })),
+  update: objectOf([], ["transaction_amount", "transaction_type", ...TRANSACTION_OPTIONAL]).map((body) => ({
+    body,
+    type: "application/json",
+  })),
   bulk: fc
     .oneof(
       fc.array(transactionObject, { minLength: 1, maxLength: 5 }).map((items) => `{"transactions":[${items.join(",")}]}`),
@@ -291,23 +389,44 @@ const SPECIFIC_BODY: Record<Exclude<BodyKind, "none">, fc.Arbitrary<{ body: Payl
   csv: csvBody.map((body) => ({ body, type: "text/csv" })),
   login: fc.oneof(
     objectOf(["username", "password"]).map((body) => ({ body, type: "application/json" })),
-    fc
-      .tuple(ascii(10), ascii(20), fc.constantFrom("password", "client_credentials", ""))
-      .map(([name, password, grant]) => ({ body: new URLSearchParams({ username: `${name}${SEQ}`, password, grant_type: grant }).toString(), type: "application/x-www-form-urlencoded" })),
+    fc.tuple(ascii(10), ascii(20), fc.constantFrom("password", "client_credentials", "")).map(([name, password, grant]) => ({
+      body: new URLSearchParams({ username: `${name}${SEQ}`, password, grant_type: grant }).toString(),
+      type: "application/x-www-form-urlencoded",
+    })),
   ),
   signUp: objectOf(["username", "password", "full_name"], ["email"]).map((body) => ({ body, type: "application/json" })),
   changePassword: objectOf(["current_password", "new_password"]).map((body) => ({ body, type: "application/json" })),
 };
 
 const CONTENT_TYPES = [
-  "application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json", "application/x-www-form-urlencoded",
-  "multipart/form-data; boundary=fuzz", "text/csv", "text/csv; charset=latin1", "text/plain", "application/octet-stream", "garbage", ";;;", "application/", "",
+  "application/json",
+  "application/json; charset=utf-8",
+  "APPLICATION/JSON",
+  "application/merge-patch+json",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=fuzz",
+  "text/csv",
+  "text/csv; charset=latin1",
+  "text/plain",
+  "application/octet-stream",
+  "garbage",
+  ";;;",
+  "application/",
+  "",
 ];
 
 const garbageAuth = fc.oneof(
   fc.constantFrom(
-    "Bearer", "Bearer ", "Bearer a.b.c", "Basic Zm9vOmJhcg==", `Bearer ${"x".repeat(8000)}`, "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
-    "bearer  two  spaces", "Token abc", "Bearer ../../etc/passwd", "Bearer ' OR 1=1 --",
+    "Bearer",
+    "Bearer ",
+    "Bearer a.b.c",
+    "Basic Zm9vOmJhcg==",
+    `Bearer ${"x".repeat(8000)}`,
+    "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    "bearer  two  spaces",
+    "Token abc",
+    "Bearer ../../etc/passwd",
+    "Bearer ' OR 1=1 --",
   ),
   ascii(60).map((s) => `Bearer ${s}`),
   ascii(60),
@@ -322,25 +441,93 @@ const authArb: fc.Arbitrary<Auth> = fc.oneof(
 const tagArb = fc.oneof(fc.constantFrom("*", '"abc"', 'W/"abc"', '"a", "b"', '""', "garbage", '"', "W/"), ascii(40));
 
 const HOSTILE_IDS = [
-  "", "me", "../", "..%2F..%2Fuser%2Fme", "%00", "%2e%2e", "' OR 1=1 --", "1;DROP TABLE transactions", `txn_${"0".repeat(26)}`, "x".repeat(5000),
-  "😀💥", "ｔｘｎ", "%", "%zz", "?limit=1", "#frag", "a/b", "null", "undefined", "__proto__", "constructor", " ", "%20", "TXN_" + "A".repeat(26),
+  "",
+  "me",
+  "../",
+  "..%2F..%2Fuser%2Fme",
+  "%00",
+  "%2e%2e",
+  "' OR 1=1 --",
+  "1;DROP TABLE transactions",
+  `txn_${"0".repeat(26)}`,
+  "x".repeat(5000),
+  "😀💥",
+  "ｔｘｎ",
+  "%",
+  "%zz",
+  "?limit=1",
+  "#frag",
+  "a/b",
+  "null",
+  "undefined",
+  "__proto__",
+  "constructor",
+  " ",
+  "%20",
+  "TXN_" + "A".repeat(26),
 ];
 
-const QUERY_KEYS = ["limit", "cursor", "from", "to", "currency", "status", "transaction_type", "atomic", "dry_run", "", "__proto__", "limit[]"];
+const QUERY_KEYS = [
+  "limit",
+  "cursor",
+  "from",
+  "to",
+  "currency",
+  "status",
+  "transaction_type",
+  "atomic",
+  "dry_run",
+  "",
+  "__proto__",
+  "limit[]",
+];
 const QUERY_VALUES = [
-  "-1", "0", "1", "1e9", "1000", "1001", "201", "NaN", "abc", "", "2026-02-30", "2026-13-01", "2026-11-25", "2026-11-25T10:00:00Z", "usd", "USD", "XXX",
-  "jpy", "kwd", "credit", "debit", "pending", "true", "false", "yes", "' OR 1=1 --", "not-a-cursor", btoa("2026-01-01T00:00:00.000Z|txn_x"), btoa("garbage"),
-  "x".repeat(300), "%00",
+  "-1",
+  "0",
+  "1",
+  "1e9",
+  "1000",
+  "1001",
+  "201",
+  "NaN",
+  "abc",
+  "",
+  "2026-02-30",
+  "2026-13-01",
+  "2026-11-25",
+  "2026-11-25T10:00:00Z",
+  "usd",
+  "USD",
+  "XXX",
+  "jpy",
+  "kwd",
+  "credit",
+  "debit",
+  "pending",
+  "true",
+  "false",
+  "yes",
+  "' OR 1=1 --",
+  "not-a-cursor",
+  btoa("2026-01-01T00:00:00.000Z|txn_x"),
+  btoa("garbage"),
+  "x".repeat(300),
+  "%00",
 ];
 
 const queryArb: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), ascii(10)), fc.oneof(fc.constantFrom(...QUERY_VALUES), unicode(40))), { maxLength: 4 })
+      .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), ascii(10)), fc.oneof(fc.constantFrom(...QUERY_VALUES), unicode(40))), {
+        maxLength: 4,
+      })
       .map((pairs) => (pairs.length ? `?${new URLSearchParams(pairs)}` : "")),
   },
-  { weight: 1, arbitrary: fc.constantFrom("?%zz", "?&&&", "?=", "?limit", "?limit=1&limit=2", "?a=%ff%fe", "?currency=%00", "?cursor=%E2%80%AE") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("?%zz", "?&&&", "?=", "?limit", "?limit=1&limit=2", "?a=%ff%fe", "?currency=%00", "?cursor=%E2%80%AE"),
+  },
 );
 
 function idArb(state: FuzzState): fc.Arbitrary<string> {
@@ -366,7 +553,10 @@ function requestArb(state: FuzzState, profile: Profile): fc.Arbitrary<FuzzReques
   return fc
     .record({
       route: fc.constantFrom(...profile.routes),
-      randomMethod: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: profile.randomMethod, arbitrary: fc.constantFrom(...METHODS) }),
+      randomMethod: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: profile.randomMethod, arbitrary: fc.constantFrom(...METHODS) },
+      ),
       id: idArb(state),
       query: fc.oneof({ weight: 4, arbitrary: fc.constant("") }, { weight: profile.query, arbitrary: queryArb }),
       auth: authArb,
@@ -388,7 +578,15 @@ function requestArb(state: FuzzState, profile: Profile): fc.Arbitrary<FuzzReques
         if (r.idempotencyKey !== undefined) headers["idempotency-key"] = r.idempotencyKey;
         if (r.ifMatch !== undefined) headers["if-match"] = r.ifMatch;
         if (r.ifNoneMatch !== undefined) headers["if-none-match"] = r.ifNoneMatch;
-        return { route: r.route.path("{id}"), method: r.randomMethod ?? r.route.method, path: r.route.path(r.id), query: r.query, auth: r.auth, headers, body: b.body };
+        return {
+          route: r.route.path("{id}"),
+          method: r.randomMethod ?? r.route.method,
+          path: r.route.path(r.id),
+          query: r.query,
+          auth: r.auth,
+          headers,
+          body: b.body,
+        };
       });
     });
 }
@@ -410,11 +608,18 @@ describe(`fuzz (seed ${SEED})`, () => {
     const [user, victim] = [await newUser("fuzz"), await newUser("victim")];
     // A password no generator produces, so fuzzed change_password calls can only fail.
     const password = `pw-${crypto.randomUUID()}`;
-    const changed = await call("/api/v1/user/change_password", jsonInit("POST", { current_password: user.password, new_password: password }, user.token));
+    const changed = await call(
+      "/api/v1/user/change_password",
+      jsonInit("POST", { current_password: user.password, new_password: password }, user.token),
+    );
     expect(changed.status).toBe(200);
     Object.assign(state, { user: { ...user, password }, victim, ownIds: [], victimIds: [], sent: 0, outcomes: new Map() });
     await mintToken(state);
-    const body = (i: number) => ({ transaction_amount: `${i + 1}.00`, transaction_type: i % 2 ? "credit" : "debit", transaction_date: `2026-0${i + 1}-15` });
+    const body = (i: number) => ({
+      transaction_amount: `${i + 1}.00`,
+      transaction_type: i % 2 ? "credit" : "debit",
+      transaction_date: `2026-0${i + 1}-15`,
+    });
     for (let i = 0; i < 4; i++) await createTransaction(state.token, body(i));
     await refreshOwnIds(state);
     for (let i = 0; i < 3; i++) state.victimIds.push((await createTransaction(victim.token, body(i))).id);
@@ -455,7 +660,10 @@ describe(`fuzz (seed ${SEED})`, () => {
     // cannot succeed by design: no generator knows a password).
     const succeeded = new Set([...state.outcomes.keys()].filter((key) => / 2\d\d$/.test(key)).map((key) => key.replace(/ \d+$/, "")));
     for (const route of ROUTES.filter((r) => !/login|change_password|\/api\/v1\/\{id\}/.test(r.path("{id}")))) {
-      expect(succeeded.has(`${route.method} ${route.path("{id}")}`), `${route.method} ${route.path("{id}")} never succeeded: ${tally}`).toBe(true);
+      expect(
+        succeeded.has(`${route.method} ${route.path("{id}")}`),
+        `${route.method} ${route.path("{id}")} never succeeded: ${tally}`,
+      ).toBe(true);
     }
     const mine = await rawRows(state.user.id);
     // Not vacuous: the fuzz really wrote (creates, bulk and imports) in several currencies.

@@ -66,7 +66,14 @@ export async function createTransaction(token: string, body: Record<string, unkn
 
 export async function problem(res: Response) {
   expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  const body = (await res.json()) as { type: string; title: string; status: number; detail: string; request_id: string; errors?: { path: string; message: string }[] };
+  const body = (await res.json()) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    request_id: string;
+    errors?: { path: string; message: string }[];
+  };
   expect(body.status).toBe(res.status);
   expect(typeof body.request_id).toBe("string");
   return body;

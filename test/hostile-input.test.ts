@@ -73,7 +73,11 @@ let record: StoredRecord;
 
 beforeAll(async () => {
   user = await newUser("hostile");
-  record = (await createTransaction(user.token, { transaction_amount: "10.00", transaction_type: "credit", description: "baseline" })) as unknown as StoredRecord;
+  record = (await createTransaction(user.token, {
+    transaction_amount: "10.00",
+    transaction_type: "credit",
+    description: "baseline",
+  })) as unknown as StoredRecord;
 });
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -185,11 +189,15 @@ describe("deeply nested JSON is a 400 or 422, never a 500", () => {
 
   it.each<[string, string, () => string]>([
     ["create: 30,000 levels of [ ] (60 KB)", `${TX}/create`, () => arrays(30_000)],
-    ["create: 10,000 levels of {\"a\": } (60 KB)", `${TX}/create`, () => objects(10_000)],
-    ["create: 30,000 levels of [ ] as the description", `${TX}/create`, () => `{"transaction_amount":"1.00","transaction_type":"debit","description":${arrays(30_000)}}`],
+    ['create: 10,000 levels of {"a": } (60 KB)', `${TX}/create`, () => objects(10_000)],
+    [
+      "create: 30,000 levels of [ ] as the description",
+      `${TX}/create`,
+      () => `{"transaction_amount":"1.00","transaction_type":"debit","description":${arrays(30_000)}}`,
+    ],
     ["bulk: 100,000 levels of [ ]", `${TX}/bulk`, () => arrays(100_000)],
     ["bulk: 100,000 levels of [ ] as the item list", `${TX}/bulk`, () => `{"transactions":${arrays(100_000)}}`],
-    ["bulk: 100,000 levels of {\"a\": } as an item", `${TX}/bulk`, () => `{"transactions":[${objects(100_000)}]}`],
+    ['bulk: 100,000 levels of {"a": } as an item', `${TX}/bulk`, () => `{"transactions":[${objects(100_000)}]}`],
     ["update: 30,000 levels of [ ]", `${TX}/update/:id`, () => arrays(30_000)],
   ])("%s", async (_name, path, body) => {
     const text = body();
@@ -224,24 +232,33 @@ describe("SQL meta-characters in string fields", () => {
 
   it.each(SQL_META)("external_id %j is stored verbatim and a repeat is a 409", async (value) => {
     expect(await storedOrRejected(user.token, "external_id", value)).not.toBeNull();
-    const repeat = await createRaw(user.token, JSON.stringify({ transaction_amount: "2.00", transaction_type: "credit", external_id: value }));
+    const repeat = await createRaw(
+      user.token,
+      JSON.stringify({ transaction_amount: "2.00", transaction_type: "credit", external_id: value }),
+    );
     await expectProblem(repeat, 409);
   });
 
-  it.each(["currency", "transaction_type", "status"])("%s with SQL meta-characters is a 422 naming it, on create and update", async (field) => {
-    for (const value of SQL_META) {
-      const body = { transaction_amount: "1.00", transaction_type: "debit", [field]: value };
-      expect(await validationPaths(await createRaw(user.token, JSON.stringify(body)))).toContain(field);
-      expect(await validationPaths(await updateRaw(user.token, record.id, JSON.stringify({ [field]: value })))).toContain(field);
-    }
-  });
+  it.each(["currency", "transaction_type", "status"])(
+    "%s with SQL meta-characters is a 422 naming it, on create and update",
+    async (field) => {
+      for (const value of SQL_META) {
+        const body = { transaction_amount: "1.00", transaction_type: "debit", [field]: value };
+        expect(await validationPaths(await createRaw(user.token, JSON.stringify(body)))).toContain(field);
+        expect(await validationPaths(await updateRaw(user.token, record.id, JSON.stringify({ [field]: value })))).toContain(field);
+      }
+    },
+  );
 
-  it.each(["currency", "status", "transaction_type", "from", "cursor"])("list ?%s= with SQL meta-characters is a 422 naming it", async (key) => {
-    for (const value of SQL_META) {
-      const res = await call(`${TX}/all?${new URLSearchParams({ [key]: value })}`, authed(user.token));
-      expect(await validationPaths(res)).toContain(key);
-    }
-  });
+  it.each(["currency", "status", "transaction_type", "from", "cursor"])(
+    "list ?%s= with SQL meta-characters is a 422 naming it",
+    async (key) => {
+      for (const value of SQL_META) {
+        const res = await call(`${TX}/all?${new URLSearchParams({ [key]: value })}`, authed(user.token));
+        expect(await validationPaths(res)).toContain(key);
+      }
+    },
+  );
 
   it("a sign-up username with SQL meta-characters is a 422 naming username", async () => {
     for (const username of SQL_META) {
@@ -271,7 +288,9 @@ describe("SQL meta-characters in string fields", () => {
   it("afterwards every table still exists and the user's rows are all there", async () => {
     expect(await tableNames()).toEqual(expect.arrayContaining(APP_TABLES));
     const listed = await json<{ data: StoredRecord[] }>(await call(`${TX}/all?limit=1000`, authed(user.token)), 200);
-    expect(listed.data.map((r) => r.id).sort()).toEqual((await rows("SELECT id FROM transactions WHERE user_id = ?", user.id)).map((r) => r.id).sort());
+    expect(listed.data.map((r) => r.id).sort()).toEqual(
+      (await rows("SELECT id FROM transactions WHERE user_id = ?", user.id)).map((r) => r.id).sort(),
+    );
     expect(listed.data.length).toBeGreaterThanOrEqual(1 + 2 * SQL_META.length);
     expect(Number((await rows("SELECT COUNT(*) AS n FROM users"))[0]?.n)).toBeGreaterThan(SQL_META.length);
   });
@@ -291,20 +310,51 @@ describe("encoding attacks", () => {
 
   it.each(INVALID_UTF8)("%s in a JSON string is a 400 on create, update and sign-up", async (_name, bytes) => {
     const before = await countOf(user.id);
-    await expectProblem(await createRaw(user.token, spliceBytes('{"transaction_amount":"1.00","transaction_type":"debit","description":"', bytes, '"}')), 400);
+    await expectProblem(
+      await createRaw(user.token, spliceBytes('{"transaction_amount":"1.00","transaction_type":"debit","description":"', bytes, '"}')),
+      400,
+    );
     await expectProblem(await updateRaw(user.token, record.id, spliceBytes('{"description":"', bytes, '"}')), 400);
-    await expectProblem(await signUpRaw(spliceBytes('{"username":"utf8_check","password":"correct horse battery","full_name":"', bytes, '"}')), 400);
+    await expectProblem(
+      await signUpRaw(spliceBytes('{"username":"utf8_check","password":"correct horse battery","full_name":"', bytes, '"}')),
+      400,
+    );
     expect(await countOf(user.id)).toBe(before);
     expect(await readOne(user.token, record.id)).toEqual(record);
   });
 
   it.each<[string, string, string, string]>([
-    ["transaction_amount twice", '{"transaction_amount":"1","transaction_amount":"1000","transaction_type":"debit"}', `${TX}/create`, "transaction_amount"],
-    ["transaction_type twice, apart", '{"transaction_type":"debit","transaction_amount":"1","transaction_type":"credit"}', `${TX}/create`, "transaction_type"],
-    ["a repeat spelled with a \\u escape", '{"transaction_amount":"1","transaction_type":"debit","transaction\\u005famount":"1000"}', `${TX}/create`, "transaction_amount"],
+    [
+      "transaction_amount twice",
+      '{"transaction_amount":"1","transaction_amount":"1000","transaction_type":"debit"}',
+      `${TX}/create`,
+      "transaction_amount",
+    ],
+    [
+      "transaction_type twice, apart",
+      '{"transaction_type":"debit","transaction_amount":"1","transaction_type":"credit"}',
+      `${TX}/create`,
+      "transaction_type",
+    ],
+    [
+      "a repeat spelled with a \\u escape",
+      '{"transaction_amount":"1","transaction_type":"debit","transaction\\u005famount":"1000"}',
+      `${TX}/create`,
+      "transaction_amount",
+    ],
     ["a repeat in an update", '{"transaction_amount":"1","transaction_amount":"1000"}', `${TX}/update/:id`, "transaction_amount"],
-    ["a repeat inside one bulk item", '{"transactions":[{"transaction_amount":"1","transaction_type":"debit","transaction_amount":"1000"}]}', `${TX}/bulk`, "transaction_amount"],
-    ["a repeat in a sign-up", '{"username":"dupkey_user","password":"correct horse battery","full_name":"A","full_name":"B"}', `${USER}/sign_up`, "full_name"],
+    [
+      "a repeat inside one bulk item",
+      '{"transactions":[{"transaction_amount":"1","transaction_type":"debit","transaction_amount":"1000"}]}',
+      `${TX}/bulk`,
+      "transaction_amount",
+    ],
+    [
+      "a repeat in a sign-up",
+      '{"username":"dupkey_user","password":"correct horse battery","full_name":"A","full_name":"B"}',
+      `${USER}/sign_up`,
+      "full_name",
+    ],
   ])("duplicate keys (%s) are a 400 problem naming the key; nothing is stored", async (_name, body, path, key) => {
     const before = await countOf(user.id);
     const res = await send(path.replace(":id", record.id), path.includes("update") ? "PUT" : "POST", user.token, body);
@@ -331,20 +381,26 @@ describe("encoding attacks", () => {
 
   it("a null byte in a sign-up: username is a 422, full_name is stored verbatim or a 422", async () => {
     const password = "correct horse battery";
-    expect(await validationPaths(await signUpRaw(JSON.stringify({ username: "nul\u0000user", password, full_name: "N" })))).toContain("username");
+    expect(await validationPaths(await signUpRaw(JSON.stringify({ username: "nul\u0000user", password, full_name: "N" })))).toContain(
+      "username",
+    );
     const username = `nul_${crypto.randomUUID().slice(0, 8)}`;
     const res = await signUpRaw(JSON.stringify({ username, password, full_name: "Nul\u0000l" }));
     if (res.status === 422) {
       expect(await validationPaths(res)).toContain("full_name");
     } else {
       expect((await json<{ full_name: string }>(res, 201)).full_name).toBe("Nul\u0000l");
-      const token = (await json<{ access_token: string }>(await call(`${USER}/login`, jsonInit("POST", { username, password })), 200)).access_token;
+      const token = (await json<{ access_token: string }>(await call(`${USER}/login`, jsonInit("POST", { username, password })), 200))
+        .access_token;
       expect((await json<{ full_name: string }>(await call(`${USER}/me`, authed(token)), 200)).full_name).toBe("Nul\u0000l");
     }
   });
 
   it("a raw (unescaped) null byte inside a JSON string is a 400", async () => {
-    await expectProblem(await createRaw(user.token, '{"transaction_amount":"1.00","transaction_type":"debit","description":"a\u0000b"}'), 400);
+    await expectProblem(
+      await createRaw(user.token, '{"transaction_amount":"1.00","transaction_type":"debit","description":"a\u0000b"}'),
+      400,
+    );
   });
 
   it.each([

@@ -16,10 +16,14 @@ const tx = (overrides: Record<string, unknown> = {}) => ({ transaction_amount: "
 const keyed = (key: string, headers: HeaderMap = {}): HeaderMap => ({ "idempotency-key": key, ...headers });
 const freshKey = () => `key-${crypto.randomUUID()}`;
 
-const create = (user: TestUser, body: unknown, headers: HeaderMap = {}) => call(`${TX}/create`, jsonInit("POST", body, user.token, headers));
-const update = (user: TestUser, id: string, body: unknown, headers: HeaderMap = {}) => call(`${TX}/update/${id}`, jsonInit("PUT", body, user.token, headers));
-const remove = (user: TestUser, id: string, headers: HeaderMap = {}) => call(`${TX}/delete/${id}`, authed(user.token, { method: "DELETE", headers }));
-const bulk = (user: TestUser, items: unknown[], headers: HeaderMap = {}) => call(`${TX}/bulk`, jsonInit("POST", { transactions: items }, user.token, headers));
+const create = (user: TestUser, body: unknown, headers: HeaderMap = {}) =>
+  call(`${TX}/create`, jsonInit("POST", body, user.token, headers));
+const update = (user: TestUser, id: string, body: unknown, headers: HeaderMap = {}) =>
+  call(`${TX}/update/${id}`, jsonInit("PUT", body, user.token, headers));
+const remove = (user: TestUser, id: string, headers: HeaderMap = {}) =>
+  call(`${TX}/delete/${id}`, authed(user.token, { method: "DELETE", headers }));
+const bulk = (user: TestUser, items: unknown[], headers: HeaderMap = {}) =>
+  call(`${TX}/bulk`, jsonInit("POST", { transactions: items }, user.token, headers));
 const getOne = (user: TestUser, id: string, headers: HeaderMap = {}) => call(`${TX}/${id}`, authed(user.token, { headers }));
 const analyticsRes = (user: TestUser, headers: HeaderMap = {}) => call(`${TX}/analytics/me`, authed(user.token, { headers }));
 
@@ -273,7 +277,14 @@ describe("errors", () => {
     const owner = await newUser("idemquery");
     const key = freshKey();
     const importCsv = (query: string) =>
-      call(`${TX}/import?${query}`, authed(owner.token, { method: "POST", headers: keyed(key, { "content-type": "text/csv" }), body: "transaction_amount,transaction_type\r\n5.00,credit\r\n" }));
+      call(
+        `${TX}/import?${query}`,
+        authed(owner.token, {
+          method: "POST",
+          headers: keyed(key, { "content-type": "text/csv" }),
+          body: "transaction_amount,transaction_type\r\n5.00,credit\r\n",
+        }),
+      );
     expect((await importCsv("dry_run=true")).status).toBe(200);
     await expectKeyRejected(await importCsv("dry_run=false"));
     expect(await countFor(owner.id)).toBe(0);
@@ -293,7 +304,9 @@ describe("errors", () => {
   it("10 concurrent requests with one key create exactly one transaction", async () => {
     const owner = await newUser("idemrace");
     const key = freshKey();
-    const answers = await Promise.all(Array.from({ length: 10 }, async () => answer(await create(owner, tx({ description: "race" }), keyed(key)))));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => answer(await create(owner, tx({ description: "race" }), keyed(key)))),
+    );
 
     expect(await countFor(owner.id)).toBe(1);
     for (const a of answers) expect([201, 409], `${a.status} ${a.text}`).toContain(a.status);

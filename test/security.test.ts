@@ -6,7 +6,7 @@ import worker from "../src/index";
 import { authed, call, createTransaction, jsonInit, newUser, type TestUser, type TransactionRecord } from "./helpers";
 import { analyticsState, eventually } from "./support/analytics-state";
 import { expectProblem, json, rows, unknownTransactionId, validationPaths } from "./support/http";
-import { base64url, claimsFor, TEST_SECRET, type Claims } from "./support/jwt";
+import { base64url, type Claims, claimsFor, TEST_SECRET } from "./support/jwt";
 
 const TX = "/api/v1/transaction";
 const USER = "/api/v1/user";
@@ -169,12 +169,32 @@ describe("authorization matrix: another user's ids", () => {
   beforeAll(async () => {
     [owner, intruder] = [await newUser("owner"), await newUser("intruder")];
     records = [
-      await createTransaction(owner.token, { transaction_amount: "123.45", transaction_type: "debit", transaction_date: "2026-08-08", description: "owner only" }),
-      await createTransaction(owner.token, { transaction_amount: "5000", transaction_type: "credit", currency: "JPY", transaction_date: "2026-08-09" }),
-      await createTransaction(owner.token, { transaction_amount: "1.234", transaction_type: "credit", currency: "KWD", status: "pending", external_id: "owner-ext-1" }),
+      await createTransaction(owner.token, {
+        transaction_amount: "123.45",
+        transaction_type: "debit",
+        transaction_date: "2026-08-08",
+        description: "owner only",
+      }),
+      await createTransaction(owner.token, {
+        transaction_amount: "5000",
+        transaction_type: "credit",
+        currency: "JPY",
+        transaction_date: "2026-08-09",
+      }),
+      await createTransaction(owner.token, {
+        transaction_amount: "1.234",
+        transaction_type: "credit",
+        currency: "KWD",
+        status: "pending",
+        external_id: "owner-ext-1",
+      }),
     ];
     target = records[0]!;
-    intruderOwn = await createTransaction(intruder.token, { transaction_amount: "9.99", transaction_type: "debit", transaction_date: "2026-08-08" });
+    intruderOwn = await createTransaction(intruder.token, {
+      transaction_amount: "9.99",
+      transaction_type: "debit",
+      transaction_date: "2026-08-08",
+    });
     targetEtag = (await call(`${TX}/${target.id}`, authed(owner.token))).headers.get("etag") ?? "";
     expect(targetEtag).toMatch(/^"[^"]+"$/);
     await settled(owner);
@@ -194,10 +214,16 @@ describe("authorization matrix: another user's ids", () => {
     ["PUT with If-Match: *", (t, id) => call(`${TX}/update/${id}`, jsonInit("PUT", hijack, t, { "if-match": "*" }))],
     ["PUT with If-Match: the owner's ETag", (t, id) => call(`${TX}/update/${id}`, jsonInit("PUT", hijack, t, { "if-match": targetEtag }))],
     ["PUT with Idempotency-Key", (t, id) => call(`${TX}/update/${id}`, jsonInit("PUT", hijack, t, key()))],
-    ["PUT with If-Match and Idempotency-Key", (t, id) => call(`${TX}/update/${id}`, jsonInit("PUT", hijack, t, { ...key(), "if-match": targetEtag }))],
+    [
+      "PUT with If-Match and Idempotency-Key",
+      (t, id) => call(`${TX}/update/${id}`, jsonInit("PUT", hijack, t, { ...key(), "if-match": targetEtag })),
+    ],
     ["DELETE delete/{id}", (t, id) => call(`${TX}/delete/${id}`, authed(t, { method: "DELETE" }))],
     ["DELETE with Idempotency-Key", (t, id) => call(`${TX}/delete/${id}`, authed(t, { method: "DELETE", headers: key() }))],
-    ["DELETE with If-Match: the owner's ETag", (t, id) => call(`${TX}/delete/${id}`, authed(t, { method: "DELETE", headers: { "if-match": targetEtag } }))],
+    [
+      "DELETE with If-Match: the owner's ETag",
+      (t, id) => call(`${TX}/delete/${id}`, authed(t, { method: "DELETE", headers: { "if-match": targetEtag } })),
+    ],
   ];
 
   /** The parts of a 404 that must not tell "someone else's" from "does not exist". */
@@ -279,7 +305,10 @@ describe("token attacks on /api/v1/user/me answer 401 with a Bearer challenge", 
     ["alg HS512 in the header over the original HS256 signature", (u) => withHeader(u.token, { alg: "HS512", typ: "JWT" })],
     ["alg RS256 in the header over the original HS256 signature", (u) => withHeader(u.token, { alg: "RS256", typ: "JWT" })],
     ["alg RS256 signed with an attacker's RSA key", (u) => jwt({ alg: "RS256", typ: "JWT" }, claimsFor(u.id), rsaSigner)],
-    ["alg RS256 with an HMAC-SHA256 signature made with the server's secret", (u) => jwt({ alg: "RS256", typ: "JWT" }, claimsFor(u.id), hmacSigner("SHA-256"))],
+    [
+      "alg RS256 with an HMAC-SHA256 signature made with the server's secret",
+      (u) => jwt({ alg: "RS256", typ: "JWT" }, claimsFor(u.id), hmacSigner("SHA-256")),
+    ],
     ["typ JWS, re-signed with the server's secret", (u) => jwt({ alg: "HS256", typ: "JWS" }, claimsFor(u.id), hmacSigner("SHA-256"))],
     ["typ at+jwt, re-signed with the server's secret", (u) => jwt({ alg: "HS256", typ: "at+jwt" }, claimsFor(u.id), hmacSigner("SHA-256"))],
     ["typ as a number, re-signed with the server's secret", (u) => jwt({ alg: "HS256", typ: 1 }, claimsFor(u.id), hmacSigner("SHA-256"))],
@@ -301,7 +330,9 @@ describe("revocation", () => {
     expect(await json<{ message: string }>(await logout(user.token), 200)).toEqual({ message: "success" });
     await expectUnauthorized(await me(user.token));
     await expectUnauthorized(await logout(user.token));
-    await expectUnauthorized(await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "1.00", transaction_type: "debit" }, user.token)));
+    await expectUnauthorized(
+      await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "1.00", transaction_type: "debit" }, user.token)),
+    );
     await expectUnauthorized(await auditRequest(user.token));
   });
 
@@ -349,7 +380,11 @@ describe("change_password errors", () => {
   it("a successful change is audited as user.password_change with its request id", async () => {
     const user = await newUser("auditpw");
     const rid = requestId("chpw");
-    const res = await changePassword(user.token, { current_password: user.password, new_password: "yet another passphrase" }, { "x-request-id": rid });
+    const res = await changePassword(
+      user.token,
+      { current_password: user.password, new_password: "yet another passphrase" },
+      { "x-request-id": rid },
+    );
     expect(res.status).toBe(200);
     const token = await accessToken(await login(user.username, "yet another passphrase"));
     const entries = (await allAudit(token)).filter((e) => e.action === "user.password_change");
@@ -431,12 +466,20 @@ describe("audit log", () => {
 
   beforeAll(async () => {
     const rid = (id: string) => ({ "x-request-id": id });
-    const signUp = await call(`${USER}/sign_up`, jsonInit("POST", { username, password, full_name: "Audit Me" }, undefined, rid(ids.signUp)));
+    const signUp = await call(
+      `${USER}/sign_up`,
+      jsonInit("POST", { username, password, full_name: "Audit Me" }, undefined, rid(ids.signUp)),
+    );
     expect(signUp.status).toBe(201);
     const first = await accessToken(await login(username, password, rid(ids.login)));
-    const created = await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "12.34", transaction_type: "debit" }, first, rid(ids.create)));
+    const created = await call(
+      `${TX}/create`,
+      jsonInit("POST", { transaction_amount: "12.34", transaction_type: "debit" }, first, rid(ids.create)),
+    );
     txnId = (await json<TransactionRecord>(created, 201)).id;
-    expect((await call(`${TX}/update/${txnId}`, jsonInit("PUT", { transaction_amount: "56.78" }, first, rid(ids.update)))).status).toBe(200);
+    expect((await call(`${TX}/update/${txnId}`, jsonInit("PUT", { transaction_amount: "56.78" }, first, rid(ids.update)))).status).toBe(
+      200,
+    );
     expect((await call(`${TX}/delete/${txnId}`, authed(first, { method: "DELETE", headers: rid(ids.delete) }))).status).toBe(200);
     expect((await logout(first, rid(ids.logout))).status).toBe(200);
     token = await accessToken(await login(username, password, rid(ids.relogin)));
@@ -554,8 +597,12 @@ describe("logs never contain secrets", () => {
     await expectUnauthorized(await login(username, `${password}-wrong`));
     const token = await accessToken(await login(username, password));
     expect((await me(token)).status).toBe(200);
-    expect((await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "3.00", transaction_type: "credit" }, token))).status).toBe(201);
-    expect((await call(`${TX}/create`, jsonInit("POST", { transaction_amount: password, transaction_type: "credit" }, token))).status).toBe(422);
+    expect((await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "3.00", transaction_type: "credit" }, token))).status).toBe(
+      201,
+    );
+    expect((await call(`${TX}/create`, jsonInit("POST", { transaction_amount: password, transaction_type: "credit" }, token))).status).toBe(
+      422,
+    );
     expect((await call(`${TX}/${unknownTransactionId()}`, authed(token))).status).toBe(404);
     await expectUnauthorized(await me(`${token}x`));
     const oldHash = String((await rows("SELECT password_hash FROM users WHERE id = ?", userId))[0]?.password_hash);
@@ -567,7 +614,18 @@ describe("logs never contain secrets", () => {
     const lines = logLines(spy);
 
     const hashParts = [oldHash, newHash].flatMap((h) => h.split("$").slice(2));
-    const secrets = [password, newPassword, token, newToken, token.split(".")[2]!, newToken.split(".")[2]!, TEST_SECRET, oldHash, newHash, ...hashParts];
+    const secrets = [
+      password,
+      newPassword,
+      token,
+      newToken,
+      token.split(".")[2]!,
+      newToken.split(".")[2]!,
+      TEST_SECRET,
+      oldHash,
+      newHash,
+      ...hashParts,
+    ];
     expect(oldHash).not.toBe(newHash);
     expect(hashParts.every((p) => p.length >= 16)).toBe(true);
     for (const line of lines) {

@@ -8,7 +8,19 @@ import { authed, call, createTransaction, jsonInit, newUser, problem, type TestU
 const TX = "/api/v1/transaction";
 const ID_PATTERN = /^txn_[0-9a-z]{26}$/;
 const MISSING_ID = `txn_${"0".repeat(26)}`;
-const RECORD_KEYS = ["created_at", "currency", "description", "id", "transaction_amount", "transaction_date", "transaction_type", "status", "updated_at", "user_id", "full_name"];
+const RECORD_KEYS = [
+  "created_at",
+  "currency",
+  "description",
+  "id",
+  "transaction_amount",
+  "transaction_date",
+  "transaction_type",
+  "status",
+  "updated_at",
+  "user_id",
+  "full_name",
+];
 /** Storage details that must never appear in a record. */
 const INTERNAL_COLUMNS = ["etag", "amount_minor", "amountMinor", "userId", "password_hash"];
 
@@ -242,7 +254,13 @@ describe("happy", () => {
       { transaction_date: "2026-05-01T10:00:00Z", transaction_type: "debit", currency: "USD", status: "pending" },
       { transaction_date: "2026-05-01T10:00:00Z", transaction_type: "debit", currency: "EUR", status: "failed" },
       { transaction_date: "2026-05-02T00:00:00Z", transaction_type: "credit", currency: "EUR", status: "success" },
-      { transaction_date: "2026-05-02T23:59:59.999Z", transaction_type: "debit", currency: "JPY", status: "success", transaction_amount: "100" },
+      {
+        transaction_date: "2026-05-02T23:59:59.999Z",
+        transaction_type: "debit",
+        currency: "JPY",
+        status: "success",
+        transaction_amount: "100",
+      },
       { transaction_date: "2026-05-03T00:00:00Z", transaction_type: "credit", currency: "USD", status: "pending" },
       { transaction_date: "2026-04-30T23:59:59.999Z", transaction_type: "debit", currency: "USD", status: "success" },
     ];
@@ -252,7 +270,11 @@ describe("happy", () => {
       records = await createMany(lister.token, seed.length, (i) => tx(seed[i]));
     });
 
-    const idsWhere = (keep: (r: TransactionRecord) => boolean) => [...records].sort(byDateThenIdDesc).filter(keep).map((r) => r.id);
+    const idsWhere = (keep: (r: TransactionRecord) => boolean) =>
+      [...records]
+        .sort(byDateThenIdDesc)
+        .filter(keep)
+        .map((r) => r.id);
 
     it("is newest transaction_date first, ties by id descending", async () => {
       const page = await listPage(lister.token);
@@ -275,7 +297,11 @@ describe("happy", () => {
       ["currency", { currency: "EUR" }, (r) => r.currency === "EUR"],
       ["currency in lower case", { currency: "jpy" }, (r) => r.currency === "JPY"],
       ["status", { status: "pending" }, (r) => r.status === "pending"],
-      ["filters combined", { currency: "USD", transaction_type: "debit", from: "2026-05-01" }, (r) => r.currency === "USD" && r.transaction_type === "debit" && r.transaction_date >= "2026-05-01"],
+      [
+        "filters combined",
+        { currency: "USD", transaction_type: "debit", from: "2026-05-01" },
+        (r) => r.currency === "USD" && r.transaction_type === "debit" && r.transaction_date >= "2026-05-01",
+      ],
       ["a range with nothing in it", { from: "2027-01-01" }, () => false],
     ])("filters by %s", async (_name, query, keep) => {
       const expected = idsWhere(keep);
@@ -344,7 +370,9 @@ describe("happy", () => {
 
   it("50 concurrent creates all answer 201 and are all listed", async () => {
     const busy = await newUser("txconc");
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => create(busy.token, tx({ transaction_amount: `${i + 1}.00` }))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => create(busy.token, tx({ transaction_amount: `${i + 1}.00` }))),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(201));
     const created = await Promise.all(responses.map((r) => r.json() as Promise<TransactionRecord>));
     const ids = new Set(created.map((r) => r.id));
@@ -457,7 +485,11 @@ describe("errors", () => {
   });
 
   it("GET, PUT and DELETE of a nonexistent id answer 404 problems", async () => {
-    for (const res of [await getOne(user.token, MISSING_ID), await update(user.token, MISSING_ID, { status: "failed" }), await remove(user.token, MISSING_ID)]) {
+    for (const res of [
+      await getOne(user.token, MISSING_ID),
+      await update(user.token, MISSING_ID, { status: "failed" }),
+      await remove(user.token, MISSING_ID),
+    ]) {
       expect(res.status).toBe(404);
       expect((await problem(res)).detail).toBe("Transaction not found");
     }
@@ -471,7 +503,10 @@ describe("security", () => {
 
   beforeAll(async () => {
     [alice, bob] = await Promise.all([newUser("alice"), newUser("bob")]);
-    secret = await createTransaction(alice.token, tx({ transaction_amount: "123.45", description: "alice only", transaction_date: "2026-08-08" }));
+    secret = await createTransaction(
+      alice.token,
+      tx({ transaction_amount: "123.45", description: "alice only", transaction_date: "2026-08-08" }),
+    );
     await createTransaction(bob.token, tx({ description: "bob's own" }));
   });
 

@@ -3,7 +3,7 @@
 // no dev proxy worker, no esbuild watch, no middleware that wrangler dev injects.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -51,7 +51,9 @@ export function buildDeployBundle(outdir) {
     modules,
     bytes,
     gzipBytes,
-    sha256: createHash("sha256").update(readFileSync(join(outdir, main))).digest("hex"),
+    sha256: createHash("sha256")
+      .update(readFileSync(join(outdir, main)))
+      .digest("hex"),
     wranglerReported: reported ? { kib: Number(reported[1]), gzipKib: Number(reported[2]) } : null,
     seconds: (performance.now() - started) / 1000,
   };
@@ -104,11 +106,19 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     compatibilityFlags: config.compatibility_flags,
     bindings: { ...config.vars, ENVIRONMENT: env, JWT_SECRET: jwtSecret },
     d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
-    queueProducers: Object.fromEntries(config.queues.producers.map((p) => [p.binding, defined({ queueName: p.queue, deliveryDelay: p.delivery_delay })])),
+    queueProducers: Object.fromEntries(
+      config.queues.producers.map((p) => [p.binding, defined({ queueName: p.queue, deliveryDelay: p.delivery_delay })]),
+    ),
     queueConsumers: Object.fromEntries(
       config.queues.consumers.map((c) => [
         c.queue,
-        defined({ maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue, retryDelay: c.retry_delay }),
+        defined({
+          maxBatchSize: c.max_batch_size,
+          maxBatchTimeout: c.max_batch_timeout,
+          maxRetries: c.max_retries,
+          deadLetterQueue: c.dead_letter_queue,
+          retryDelay: c.retry_delay,
+        }),
       ]),
     ),
     ratelimits: Object.fromEntries(config.ratelimits.map((r) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }])),
@@ -156,9 +166,14 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     async applyMigrations() {
       const db = await mf.getD1Database("DB");
       const dir = join(root, config.d1_databases[0].migrations_dir ?? "migrations");
-      const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith(".sql"))
+        .sort();
       for (const file of files) {
-        const statements = readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+        const statements = readFileSync(join(dir, file), "utf8")
+          .split("--> statement-breakpoint")
+          .map((s) => s.trim())
+          .filter(Boolean);
         await db.batch(statements.map((s) => db.prepare(s)));
       }
       return files;
@@ -174,7 +189,9 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
 let clockTicks = 0;
 function cpuOfStat(file) {
   if (!clockTicks) clockTicks = Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100;
-  const fields = readFileSync(file, "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = readFileSync(file, "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
@@ -230,10 +247,19 @@ export function listenerProcess(port) {
         if (inode && inodes.has(inode)) {
           const ancestors = [];
           for (let p = Number(pid); p > 1 && ancestors.length < 10; ) {
-            p = Number(readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+            p = Number(
+              readFileSync(`/proc/${p}/stat`, "utf8")
+                .replace(/^.*\) /, "")
+                .split(" ")[1],
+            );
             ancestors.push(p);
           }
-          return { pid: Number(pid), exe: readlinkSync(`/proc/${pid}/exe`), childOfBench: ancestors.includes(process.pid), listeners: inodes.size };
+          return {
+            pid: Number(pid),
+            exe: readlinkSync(`/proc/${pid}/exe`),
+            childOfBench: ancestors.includes(process.pid),
+            listeners: inodes.size,
+          };
         }
       }
     }

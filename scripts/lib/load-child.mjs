@@ -46,7 +46,9 @@ function requestsFor(s, stats) {
         },
       ];
     case "create": // a different day and amount per request
-      return [{ method: "POST", path: s.path, headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticItem(next++)) }) }];
+      return [
+        { method: "POST", path: s.path, headers: json, setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticItem(next++)) }) },
+      ];
     case "update": // PUT on a pool of ids, round robin (pool >> connections, so no two in flight on one id)
       return [
         {
@@ -54,7 +56,11 @@ function requestsFor(s, stats) {
           headers: json,
           setupRequest: (req) => {
             const n = next++;
-            const body = { transaction_amount: syntheticItem(n).transaction_amount, status: n % 2 ? "pending" : "success", description: `bench update ${n}` };
+            const body = {
+              transaction_amount: syntheticItem(n).transaction_amount,
+              status: n % 2 ? "pending" : "success",
+              description: `bench update ${n}`,
+            };
             return { ...req, path: s.path.replace("{id}", s.ids[n % s.ids.length]), body: JSON.stringify(body) };
           },
         },
@@ -99,7 +105,10 @@ const wallSeconds = (performance.now() - started) / 1000;
 const fifth = Math.floor(stats.done.length / 5);
 const phases =
   fifth > 1
-    ? [fifth / ((stats.done[fifth - 1] - started) / 1000), (fifth - 1) / ((stats.done[stats.done.length - 1] - stats.done[stats.done.length - fifth]) / 1000)]
+    ? [
+        fifth / ((stats.done[fifth - 1] - started) / 1000),
+        (fifth - 1) / ((stats.done[stats.done.length - 1] - stats.done[stats.done.length - fifth]) / 1000),
+      ]
     : null;
 const cpu = process.cpuUsage();
 const seconds = (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000;

@@ -17,13 +17,17 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
     env: { ...process.env, CI: "true" },
   });
   const varArgs = Object.entries({ ENVIRONMENT: "development", ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(process.execPath, [wrangler, "dev", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", ...varArgs], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, CI: "true" },
-    // Own process group, so wrangler and its workerd can be stopped (or killed) together.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [wrangler, "dev", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", ...varArgs],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, CI: "true" },
+      // Own process group, so wrangler and its workerd can be stopped (or killed) together.
+      detached: true,
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const base = `http://127.0.0.1:${port}`;
@@ -60,7 +64,11 @@ export async function signUpAndLogin(base, prefix) {
   const username = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const password = "benchmark-password";
   const json = { "content-type": "application/json" };
-  const signUp = await fetch(`${base}/api/v1/user/sign_up`, { method: "POST", headers: json, body: JSON.stringify({ username, password, full_name: prefix }) });
+  const signUp = await fetch(`${base}/api/v1/user/sign_up`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ username, password, full_name: prefix }),
+  });
   if (signUp.status !== 201) throw new Error(`sign_up ${signUp.status}: ${await signUp.text()}`);
   const login = await fetch(`${base}/api/v1/user/login`, { method: "POST", headers: json, body: JSON.stringify({ username, password }) });
   const body = await readJson(login);
@@ -73,7 +81,10 @@ export function percentile(sorted, p) {
 }
 
 export function median(values) {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function packageVersion(name) {

@@ -37,7 +37,9 @@ function connect(url) {
  * @param {{ intervalUs?: number, only?: string[] }} [options]
  */
 export async function startProfiling(inspectorUrl, { intervalUs = 250, only } = {}) {
-  const listed = /** @type {{ id: string, webSocketDebuggerUrl: string }[]} */ (await (await fetch(`http://${new URL(inspectorUrl).host}/json`)).json());
+  const listed = /** @type {{ id: string, webSocketDebuggerUrl: string }[]} */ (
+    await (await fetch(`http://${new URL(inspectorUrl).host}/json`)).json()
+  );
   const targets = listed.filter((t) => !only || only.includes(t.id));
   const sessions = [];
   for (const target of targets) {

@@ -2,22 +2,45 @@
 // the API's bulk import. Same migrations, same synthetic rows, a file database in WAL mode (like the
 // SQLite files under local D1), foreign keys on (as D1 enforces them).
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { syntheticItem } from "./synthetic.mjs";
 
 const USER_ID = "usr_rawbaseline0000000000000000";
-const COLUMNS = ["id", "user_id", "transaction_date", "amount_minor", "currency", "transaction_type", "status", "description", "etag", "created_at", "updated_at", "external_id"];
+const COLUMNS = [
+  "id",
+  "user_id",
+  "transaction_date",
+  "amount_minor",
+  "currency",
+  "transaction_type",
+  "status",
+  "description",
+  "etag",
+  "created_at",
+  "updated_at",
+  "external_id",
+];
 
 function openDatabase(file, migrationsDir) {
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA foreign_keys = ON");
   // drizzle-kit's "--> statement-breakpoint" markers are SQL comments.
-  for (const f of readdirSync(migrationsDir).filter((n) => n.endsWith(".sql")).sort()) db.exec(readFileSync(join(migrationsDir, f), "utf8"));
+  for (const f of readdirSync(migrationsDir)
+    .filter((n) => n.endsWith(".sql"))
+    .sort())
+    db.exec(readFileSync(join(migrationsDir, f), "utf8"));
   const now = new Date().toISOString();
-  db.prepare("INSERT INTO users (id, username, full_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(USER_ID, "raw", "Raw", "x", now, now);
+  db.prepare("INSERT INTO users (id, username, full_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+    USER_ID,
+    "raw",
+    "Raw",
+    "x",
+    now,
+    now,
+  );
   return db;
 }
 
@@ -26,7 +49,20 @@ function rows(count) {
   const now = new Date().toISOString();
   return Array.from({ length: count }, (_, n) => {
     const item = syntheticItem(n);
-    return [`txn_${randomBytes(13).toString("hex")}`, USER_ID, item.transaction_date, item.amount_minor, item.currency, item.transaction_type, "success", item.description, randomBytes(12).toString("hex"), now, now, null];
+    return [
+      `txn_${randomBytes(13).toString("hex")}`,
+      USER_ID,
+      item.transaction_date,
+      item.amount_minor,
+      item.currency,
+      item.transaction_type,
+      "success",
+      item.description,
+      randomBytes(12).toString("hex"),
+      now,
+      now,
+      null,
+    ];
   });
 }
 
@@ -57,7 +93,8 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
   const ROWS_PER_INSERT = Math.floor(100 / COLUMNS.length);
   const IDS_PER_ROLLUP = 98;
   const one = `(${COLUMNS.map(() => "?").join(", ")})`;
-  const insertSql = (n) => `INSERT INTO transactions (${COLUMNS.join(", ")}) VALUES ${Array(n).fill(one).join(", ")} ON CONFLICT DO NOTHING RETURNING id`;
+  const insertSql = (n) =>
+    `INSERT INTO transactions (${COLUMNS.join(", ")}) VALUES ${Array(n).fill(one).join(", ")} ON CONFLICT DO NOTHING RETURNING id`;
   const rollupSql = (n) => `INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor)
     SELECT user_id, currency, day, SUM(n), SUM(credit), SUM(debit) FROM (
       SELECT user_id, currency, substr(transaction_date, 1, 10) AS day, 1 AS n,
@@ -70,7 +107,9 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
   const audit = db.prepare(
     "INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at) VALUES (?, ?, 'transaction.bulk_create', NULL, ?, NULL, ?, ?)",
   );
-  const bump = db.prepare("INSERT INTO analytics_state (user_id, version) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET version = version + 1 RETURNING version");
+  const bump = db.prepare(
+    "INSERT INTO analytics_state (user_id, version) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET version = version + 1 RETURNING version",
+  );
   const prepared = new Map();
   const statement = (sql) => prepared.get(sql) ?? prepared.set(sql, db.prepare(sql)).get(sql);
 
@@ -100,6 +139,7 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
   const stored = db.prepare("SELECT COUNT(*) AS n FROM transactions").get()?.n;
   const rolled = db.prepare("SELECT SUM(tx_count) AS n FROM daily_rollups").get()?.n;
   db.close();
-  if (stored !== count || rolled !== count) throw new Error(`API-shaped baseline stored ${stored} rows / ${rolled} in rollups, expected ${count}`);
+  if (stored !== count || rolled !== count)
+    throw new Error(`API-shaped baseline stored ${stored} rows / ${rolled} in rollups, expected ${count}`);
   return { rows: count, seconds, rowsPerSecond: count / seconds };
 }

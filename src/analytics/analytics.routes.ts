@@ -14,7 +14,10 @@ export const getAnalytics = createRoute({
   middleware: requireAuth,
   request: { params: AnalyticsParams, query: AnalyticsQuery },
   responses: {
-    200: { ...jsonContent(AnalyticsSchema, "The caller's analytics"), headers: z.object({ ETag: z.string().openapi({ example: '"5d41402abc4b2a76b9719d911017c592"' }) }) },
+    200: {
+      ...jsonContent(AnalyticsSchema, "The caller's analytics"),
+      headers: z.object({ ETag: z.string().openapi({ example: '"5d41402abc4b2a76b9719d911017c592"' }) }),
+    },
     304: { description: "Not modified (If-None-Match matched)" },
     ...problemResponses("unauthorized", "forbidden", "validation_failed"),
   },

@@ -3,7 +3,10 @@ import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
 import { CurrencyCode } from "../transactions/transactions.schemas";
 
 export const AnalyticsParams = z.object({
-  user_id: z.string().max(64).openapi({ param: { name: "user_id", in: "path" }, description: "The caller's id, or `me`", example: "me" }),
+  user_id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "user_id", in: "path" }, description: "The caller's id, or `me`", example: "me" }),
 });
 
 const Day = z

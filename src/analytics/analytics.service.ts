@@ -1,9 +1,9 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
-import { getDb, type Database } from "../db/client";
+import { type Database, getDb } from "../db/client";
 import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
-import { deserializeSummary, serializeSummary, summarize, type DayRollup, type Summary } from "./compute";
+import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
 
 export interface AnalyticsMessage {
   user_id: string;
@@ -74,7 +74,12 @@ export async function readAnalytics(db: Database, userId: string, range: DayRang
   const state = await db.get<StateRow | undefined>(stateQuery(userId));
   if (!state) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0 };
   if (state.snapshot !== null && state.snapshot_version >= state.version) {
-    return { summary: deserializeSummary(state.snapshot), computedAt: state.computed_at ?? now, snapshotBehind: false, version: state.version };
+    return {
+      summary: deserializeSummary(state.snapshot),
+      computedAt: state.computed_at ?? now,
+      snapshotBehind: false,
+      version: state.version,
+    };
   }
   const { summary, version } = await loadConsistent(db, userId);
   return { summary, computedAt: now, snapshotBehind: true, version };
@@ -102,9 +107,7 @@ export async function snapshotCovers(db: Database, userId: string, version: numb
 
 /** Users whose snapshot is behind their counter, for the cron sweep (uses the partial index). */
 export async function usersBehind(db: Database, limit: number): Promise<string[]> {
-  const rows = await db.all<{ user_id: string }>(
-    sql`SELECT user_id FROM analytics_state WHERE snapshot_version < version LIMIT ${limit}`,
-  );
+  const rows = await db.all<{ user_id: string }>(sql`SELECT user_id FROM analytics_state WHERE snapshot_version < version LIMIT ${limit}`);
   return rows.map((r) => r.user_id);
 }
 

@@ -2,7 +2,7 @@ import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { activeFaults } from "../lib/faults";
 import { logEvent } from "../lib/log";
-import { recomputeSnapshot, snapshotCovers, usersBehind, type AnalyticsMessage } from "./analytics.service";
+import { type AnalyticsMessage, recomputeSnapshot, snapshotCovers, usersBehind } from "./analytics.service";
 
 function isAnalyticsMessage(body: unknown): body is AnalyticsMessage {
   const b = body as Partial<AnalyticsMessage> | null;
@@ -61,7 +61,13 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     logEvent("analytics.dead_letter", { id: message.id, body: message.body, attempts: message.attempts });
     await db
       .insert(deadLetters)
-      .values({ id: message.id, queue: batch.queue, body: JSON.stringify(message.body), attempts: message.attempts, failedAt: new Date().toISOString() })
+      .values({
+        id: message.id,
+        queue: batch.queue,
+        body: JSON.stringify(message.body),
+        attempts: message.attempts,
+        failedAt: new Date().toISOString(),
+      })
       .onConflictDoNothing();
     message.ack();
   }

@@ -1,11 +1,11 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Database } from "../db/client";
 import { auditLog, transactions } from "../db/schema";
 import type { AppEnv } from "../lib/context";
 import { newId } from "../lib/ids";
-import { formatAmount } from "../lib/money";
 import { keyset, toPage } from "../lib/keyset";
+import { formatAmount } from "../lib/money";
 
 export type AuditAction =
   | "user.sign_up"

@@ -6,8 +6,8 @@ import type { AppEnv } from "../lib/context";
 import { parseOrThrow } from "../lib/create-app";
 import { logEvent } from "../lib/log";
 import { ApiError } from "../lib/problem";
-import { LoginJsonSchema } from "./auth.schemas";
 import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
+import { LoginJsonSchema } from "./auth.schemas";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 import { issueAccessToken, tokenConfig } from "./tokens";
@@ -20,7 +20,12 @@ function profile(row: UserRow) {
 export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const db = getDb(c.env.DB);
-  const user = await createUser(db, { username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null });
+  const user = await createUser(db, {
+    username: body.username,
+    password: body.password,
+    fullName: body.full_name,
+    email: body.email ?? null,
+  });
   await recordAudit(db, auditContext(c), { userId: user.id, action: "user.sign_up" });
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });
   return c.json(profile(user), 201);
@@ -34,7 +39,9 @@ function loginCredentials(c: Parameters<RouteHandler<typeof login, AppEnv>>[0]) 
 }
 
 function tooManyAttempts(retryAfter: number): ApiError {
-  return new ApiError("too_many_requests", "Too many failed login attempts; try again later", { headers: { "retry-after": String(retryAfter) } });
+  return new ApiError("too_many_requests", "Too many failed login attempts; try again later", {
+    headers: { "retry-after": String(retryAfter) },
+  });
 }
 
 /** Per-address burst limit through the Workers Rate Limiting binding (only when the address is known). */
@@ -48,7 +55,10 @@ export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
   const { username, password } = loginCredentials(c);
   const db = getDb(c.env.DB);
   const audit = auditContext(c);
-  const keys: ThrottleKey[] = [{ kind: "user", value: username }, ...(audit.clientIp ? [{ kind: "ip" as const, value: audit.clientIp }] : [])];
+  const keys: ThrottleKey[] = [
+    { kind: "user", value: username },
+    ...(audit.clientIp ? [{ kind: "ip" as const, value: audit.clientIp }] : []),
+  ];
   await checkRateLimit(c, audit.clientIp);
   const user = await findUserByUsername(db, username);
 

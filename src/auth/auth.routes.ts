@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { idempotent } from "../lib/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
-import { requireAuth } from "./require-auth";
 import {
   AuditPageSchema,
   AuditQuerySchema,
@@ -13,6 +12,7 @@ import {
   SignUpSchema,
   UserProfileSchema,
 } from "./auth.schemas";
+import { requireAuth } from "./require-auth";
 
 const tags = ["Auth"];
 
@@ -50,7 +50,14 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(LoginResponseSchema, "An access token"),
-    ...problemResponses("bad_request", "unauthorized", "payload_too_large", "unsupported_media_type", "validation_failed", "too_many_requests"),
+    ...problemResponses(
+      "bad_request",
+      "unauthorized",
+      "payload_too_large",
+      "unsupported_media_type",
+      "validation_failed",
+      "too_many_requests",
+    ),
   },
 });
 
@@ -102,7 +109,8 @@ export const listAudit = createRoute({
   path: "/api/v1/user/audit",
   operationId: "listAudit",
   summary: "The caller's audit log, newest first",
-  description: "Sign-ups, logins (successful and failed), logouts, password changes and every transaction write, with before/after amounts.",
+  description:
+    "Sign-ups, logins (successful and failed), logouts, password changes and every transaction write, with before/after amounts.",
   tags,
   security: bearerSecurity,
   middleware: requireAuth,

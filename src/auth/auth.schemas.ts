@@ -16,7 +16,10 @@ export const SignUpSchema = z
   .openapi("SignUpRequest");
 
 export const LoginJsonSchema = z
-  .strictObject({ username: z.string().min(1).max(64).openapi({ example: "ada_lovelace" }), password: z.string().min(1).max(128).openapi({ example: "correct horse battery" }) })
+  .strictObject({
+    username: z.string().min(1).max(64).openapi({ example: "ada_lovelace" }),
+    password: z.string().min(1).max(128).openapi({ example: "correct horse battery" }),
+  })
   .openapi("LoginRequest");
 
 /** OAuth2 password form (what Swagger UI's Authorize sends); grant_type, scope and client fields are allowed. */
@@ -76,9 +79,12 @@ export const AuditPageSchema = z
         target_id: z.string().nullable().openapi({ example: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }),
         request_id: z.string(),
         client_ip: z.string().nullable(),
-        details: z.record(z.string(), z.unknown()).nullable().openapi({
-          example: { before: { transaction_amount: "10.00", currency: "USD" }, after: { transaction_amount: "12.50", currency: "USD" } },
-        }),
+        details: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .openapi({
+            example: { before: { transaction_amount: "10.00", currency: "USD" }, after: { transaction_amount: "12.50", currency: "USD" } },
+          }),
         created_at: z.string(),
       }),
     ),

@@ -22,14 +22,21 @@ function keyText(key: ThrottleKey): string {
 export async function lockedFor(db: Database, keys: ThrottleKey[], now = Date.now()): Promise<number> {
   const texts = keys.map(keyText);
   const rows = await db.all<{ locked_until: string | null }>(
-    sql`SELECT locked_until FROM login_failures WHERE key IN (${sql.join(texts.map((t) => sql`${t}`), sql`, `)})`,
+    sql`SELECT locked_until FROM login_failures WHERE key IN (${sql.join(
+      texts.map((t) => sql`${t}`),
+      sql`, `,
+    )})`,
   );
   const until = Math.max(0, ...rows.map((r) => (r.locked_until ? Date.parse(r.locked_until) : 0)));
   return until > now ? Math.ceil((until - now) / 1000) : 0;
 }
 
 /** Counts a failure for each key; returns the delay to apply before answering and how long a lock lasts. */
-export async function recordFailure(db: Database, keys: ThrottleKey[], now = Date.now()): Promise<{ delayMs: number; lockedSeconds: number }> {
+export async function recordFailure(
+  db: Database,
+  keys: ThrottleKey[],
+  now = Date.now(),
+): Promise<{ delayMs: number; lockedSeconds: number }> {
   const windowStart = new Date(now - LOGIN_POLICY.windowMs).toISOString();
   const nowIso = new Date(now).toISOString();
   const lockUntil = new Date(now + LOGIN_POLICY.windowMs).toISOString();

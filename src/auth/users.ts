@@ -63,7 +63,9 @@ export interface TokenSubject {
  */
 export async function findTokenSubject(d1: D1Database, id: string): Promise<TokenSubject | null> {
   return d1
-    .prepare("SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?")
+    .prepare(
+      "SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?",
+    )
     .bind(id)
     .first<TokenSubject>();
 }
@@ -74,7 +76,10 @@ export function publicUser(row: UserRow) {
 
 /** Revokes every token issued so far (logout, password change). */
 export async function bumpTokenVersion(db: Database, userId: string): Promise<void> {
-  await db.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
+    .where(eq(users.id, userId));
 }
 
 export async function setPassword(db: Database, userId: string, password: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
-import { sweepStaleSnapshots } from "../analytics/consumer";
 import { z } from "zod";
 import { recomputeSnapshot } from "../analytics/analytics.service";
+import { sweepStaleSnapshots } from "../analytics/consumer";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
@@ -35,7 +35,12 @@ export const devRouter = new Hono<AppEnv>()
   .post("/__dev/seed", requireAuth, async (c) => {
     const o = parseOrThrow(SeedBody, await c.req.json());
     const started = Date.now();
-    const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, { offset: o.offset, count: o.count, days: o.days, startDate: o.start_date });
+    const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, {
+      offset: o.offset,
+      count: o.count,
+      days: o.days,
+      startDate: o.start_date,
+    });
     return c.json({ inserted: o.count, version, ms: Date.now() - started });
   })
   .put("/__dev/faults", async (c) => {
@@ -43,12 +48,15 @@ export const devRouter = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     await db.run(sql`DELETE FROM fault_switches`);
     const { consumer_fail_users: users, queue_send_fail_rate: rate } = faults;
-    if (users.length > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('consumer_fail_users', ${JSON.stringify(users)})`);
+    if (users.length > 0)
+      await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('consumer_fail_users', ${JSON.stringify(users)})`);
     if (rate > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('queue_send_fail', ${String(rate)})`);
     return c.json(faults);
   })
   .get("/__dev/integrity", async (c) => c.json(await integrityReport(getDb(c.env.DB))))
-  .get("/__dev/dead-letters", async (c) => c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)))
+  .get("/__dev/dead-letters", async (c) =>
+    c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)),
+  )
   .post("/__dev/sweep", async (c) => c.json({ healed: await sweepStaleSnapshots(c.env, 10_000) }))
   .post("/__dev/recompute", requireAuth, async (c) => {
     const started = performance.now();

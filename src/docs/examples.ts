@@ -78,7 +78,15 @@ export function withMediaTypeExamples<T extends { paths?: unknown; components?: 
       if (example !== undefined) media.example = example;
     }
   };
-  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, { requestBody?: { content?: Record<string, MediaType> }; responses?: Record<string, { content?: Record<string, MediaType> }> }>>)) {
+  for (const item of Object.values(
+    (doc.paths ?? {}) as Record<
+      string,
+      Record<
+        string,
+        { requestBody?: { content?: Record<string, MediaType> }; responses?: Record<string, { content?: Record<string, MediaType> }> }
+      >
+    >,
+  )) {
     for (const operation of Object.values(item)) {
       fill(operation.requestBody?.content);
       for (const response of Object.values(operation.responses ?? {})) fill(response.content);

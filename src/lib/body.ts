@@ -33,7 +33,13 @@ export function parseJsonExact(text: string): unknown {
  * one, and parsers disagree, so for money a repeated key is rejected rather than guessed.
  */
 export function findDuplicateKey(text: string): string | null {
-  const QUOTE = 34, BACKSLASH = 92, OPEN_OBJECT = 123, CLOSE_OBJECT = 125, OPEN_ARRAY = 91, CLOSE_ARRAY = 93, COMMA = 44;
+  const QUOTE = 34,
+    BACKSLASH = 92,
+    OPEN_OBJECT = 123,
+    CLOSE_OBJECT = 125,
+    OPEN_ARRAY = 91,
+    CLOSE_ARRAY = 93,
+    COMMA = 44;
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {

@@ -1,11 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
+import type { ZodError, ZodType } from "zod";
 import type { AppEnv } from "./context";
 import { logEvent } from "./log";
-import type { ZodType } from "zod";
-import { ApiError, ERROR_CODES, problemResponse, validationError, type ErrorCode, type FieldError } from "./problem";
+import { ApiError, ERROR_CODES, type ErrorCode, type FieldError, problemResponse, validationError } from "./problem";
 
 export function zodFieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => {
@@ -60,7 +59,9 @@ export function createRouter() {
 
 export function createApp() {
   const app = createRouter();
-  app.notFound((c) => problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.get("requestId") ?? "unknown"));
+  app.notFound((c) =>
+    problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.get("requestId") ?? "unknown"),
+  );
   app.onError(handleError);
   return app;
 }

@@ -1,6 +1,6 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { getDb, type Database } from "../db/client";
+import { type Database, getDb } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
@@ -29,15 +29,26 @@ async function claim(db: Database, scope: string, key: string, print: string): P
     const now = new Date();
     const inserted = await db
       .insert(idempotencyKeys)
-      .values({ scope, key, fingerprint: print, state: "running", createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + TTL_MS).toISOString() })
+      .values({
+        scope,
+        key,
+        fingerprint: print,
+        state: "running",
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + TTL_MS).toISOString(),
+      })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (inserted.length === 1) return { kind: "claimed" };
 
-    const existing = await db.query.idempotencyKeys.findFirst({ where: and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)) });
+    const existing = await db.query.idempotencyKeys.findFirst({
+      where: and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)),
+    });
     if (!existing) continue;
     if (existing.expiresAt <= now.toISOString()) {
-      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), lte(idempotencyKeys.expiresAt, now.toISOString())));
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), lte(idempotencyKeys.expiresAt, now.toISOString())));
       continue;
     }
     if (existing.fingerprint !== print) {
@@ -52,10 +63,19 @@ async function claim(db: Database, scope: string, key: string, print: string): P
     const takenOver = await db
       .update(idempotencyKeys)
       .set({ createdAt: now.toISOString() })
-      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.state, "running"), lte(idempotencyKeys.createdAt, abandonedBefore)))
+      .where(
+        and(
+          eq(idempotencyKeys.scope, scope),
+          eq(idempotencyKeys.key, key),
+          eq(idempotencyKeys.state, "running"),
+          lte(idempotencyKeys.createdAt, abandonedBefore),
+        ),
+      )
       .returning({ key: idempotencyKeys.key });
     if (takenOver.length === 1) return { kind: "claimed" };
-    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed; retry later", { headers: { "retry-after": "1" } });
+    throw new ApiError("conflict", "A request with this Idempotency-Key is still being processed; retry later", {
+      headers: { "retry-after": "1" },
+    });
   }
   throw new ApiError("conflict", "Could not claim the Idempotency-Key; retry");
 }
@@ -69,7 +89,9 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined) return next();
   if (!KEY_PATTERN.test(key)) {
-    throw new ApiError("validation_failed", "Invalid Idempotency-Key", { errors: [{ path: "Idempotency-Key", message: "1-255 printable ASCII characters" }] });
+    throw new ApiError("validation_failed", "Invalid Idempotency-Key", {
+      errors: [{ path: "Idempotency-Key", message: "1-255 printable ASCII characters" }],
+    });
   }
   const db = getDb(c.env.DB);
   const scope = c.get("user")?.id ?? `anonymous:${c.req.path}`;
@@ -90,7 +112,10 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h) as string]] : [])));
   const body = await c.res.clone().text();
-  await db.update(idempotencyKeys).set({ state: "done", status: c.res.status, headers: JSON.stringify(headers), body }).where(where);
+  await db
+    .update(idempotencyKeys)
+    .set({ state: "done", status: c.res.status, headers: JSON.stringify(headers), body })
+    .where(where);
 };
 
 /** Drops expired keys (run by the cron trigger). */

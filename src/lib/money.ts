@@ -15,7 +15,7 @@ export type ParseAmountResult = { ok: true; minor: bigint } | { ok: false; messa
 export function parseAmount(text: string, currency: string): ParseAmountResult {
   const digits = currencyDigits(currency);
   const match = DECIMAL.exec(text);
-  if (!match) return { ok: false, message: "must be a positive decimal number such as \"10.50\"" };
+  if (!match) return { ok: false, message: 'must be a positive decimal number such as "10.50"' };
   const whole = match[1] ?? "0";
   const fraction = match[2] ?? "";
   if (fraction.length > digits) {

@@ -1,4 +1,4 @@
-import { ApiError, ProblemSchema, problemBody, type ErrorCode, ERROR_CODES } from "./problem";
+import { ApiError, ERROR_CODES, type ErrorCode, ProblemSchema, problemBody } from "./problem";
 
 const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   bad_request: "Malformed request (for example invalid JSON)",
@@ -26,7 +26,10 @@ export function problemResponses(...codes: ErrorCode[]) {
             // An example of this very status, not the schema's generic one.
             example: problemBody(
               new ApiError(code, PROBLEM_DESCRIPTIONS[code] ?? code, {
-                errors: code === "validation_failed" ? [{ path: "transaction_amount", message: "USD allows at most 2 decimal places" }] : undefined,
+                errors:
+                  code === "validation_failed"
+                    ? [{ path: "transaction_amount", message: "USD allows at most 2 decimal places" }]
+                    : undefined,
               }),
               "req_5m7119r1qz2ybambfsygvycx5e",
             ),

@@ -36,7 +36,10 @@ export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After
 
 /** CORS origins come from the CORS_ORIGINS var: "*" or a comma-separated list. */
 export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
-  const configured = (c.env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const configured = (c.env.CORS_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   const allowAll = configured.includes("*");
   return cors({
     origin: (origin) => (allowAll ? "*" : configured.includes(origin) ? origin : null),

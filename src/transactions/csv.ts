@@ -16,7 +16,15 @@ export const EXPORT_COLUMNS = [
   "updated_at",
 ] as const;
 
-const WRITABLE = new Set(["transaction_date", "transaction_amount", "transaction_type", "currency", "status", "description", "external_id"]);
+const WRITABLE = new Set([
+  "transaction_date",
+  "transaction_amount",
+  "transaction_type",
+  "currency",
+  "status",
+  "description",
+  "external_id",
+]);
 /** Present in exports, ignored on import. */
 const READ_ONLY = new Set(["id", "user_id", "full_name", "created_at", "updated_at"]);
 

@@ -46,7 +46,16 @@ export const BulkResultSchema = z
     ),
   })
   .openapi("BulkResult", {
-    example: { atomic: true, created: 2, duplicates: 0, failed: 0, results: [{ index: 0, status: "created", id: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }, { index: 1, status: "created", id: "txn_1a2b3c4d5e6f7g8h9j0k1m2n3p" }] },
+    example: {
+      atomic: true,
+      created: 2,
+      duplicates: 0,
+      failed: 0,
+      results: [
+        { index: 0, status: "created", id: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" },
+        { index: 1, status: "created", id: "txn_1a2b3c4d5e6f7g8h9j0k1m2n3p" },
+      ],
+    },
   });
 
 export const ImportQuerySchema = z.strictObject({

@@ -1,7 +1,7 @@
-import { auditInsert, type AuditContext } from "../audit/audit.service";
+import { type AuditContext, auditInsert } from "../audit/audit.service";
 import type { Database } from "../db/client";
 import { zodFieldErrors } from "../lib/create-app";
-import { ApiError, validationError, type FieldError } from "../lib/problem";
+import { ApiError, type FieldError, validationError } from "../lib/problem";
 import { existingExternalIds, insertTransactions } from "./insert";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
@@ -117,5 +117,12 @@ export async function ingestTransactions(db: Database, userId: string, items: re
 
   results.sort((a, b) => a.index - b.index);
   const count = (status: ItemStatus) => results.filter((r) => r.status === status).length;
-  return { results, created: count("created"), duplicates: count("duplicate"), valid: count("valid"), failed: count("error"), analyticsVersion };
+  return {
+    results,
+    created: count("created"),
+    duplicates: count("duplicate"),
+    valid: count("valid"),
+    failed: count("error"),
+    analyticsVersion,
+  };
 }

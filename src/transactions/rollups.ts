@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 /**
  * Statements that keep `daily_rollups` exact. Each derives its change from the transaction row

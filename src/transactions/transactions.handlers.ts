@@ -5,7 +5,7 @@ import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
 import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
 import { ApiError } from "../lib/problem";
-import { EXPORT_COLUMNS, csvLine, parseImportCsv, recordToCsv } from "./csv";
+import { csvLine, EXPORT_COLUMNS, parseImportCsv, recordToCsv } from "./csv";
 import { ingestTransactions } from "./ingest";
 import type * as routes from "./transactions.routes";
 import * as service from "./transactions.service";
@@ -54,7 +54,12 @@ export const updateTransaction: Handler<"updateTransaction"> = async (c) => {
 
 export const deleteTransaction: Handler<"deleteTransaction"> = async (c) => {
   const userId = c.get("user").id;
-  const { value: id, analyticsVersion } = await service.deleteTransaction(getDb(c.env.DB), userId, c.req.valid("param").transaction_id, auditContext(c));
+  const { value: id, analyticsVersion } = await service.deleteTransaction(
+    getDb(c.env.DB),
+    userId,
+    c.req.valid("param").transaction_id,
+    auditContext(c),
+  );
   notifyAnalytics(c, userId, analyticsVersion);
   return c.json({ message: "success" as const, id }, 200);
 };

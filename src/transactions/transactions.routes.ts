@@ -3,6 +3,14 @@ import { requireAuth } from "../auth/require-auth";
 import { idempotent } from "../lib/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
 import {
+  BulkQuerySchema,
+  BulkRequestSchema,
+  BulkResultSchema,
+  ExportQuerySchema,
+  ImportQuerySchema,
+  ImportResultSchema,
+} from "./ingest.schemas";
+import {
   CreateTransactionSchema,
   DeletedSchema,
   ListQuerySchema,
@@ -11,7 +19,6 @@ import {
   TransactionSchema,
   UpdateTransactionSchema,
 } from "./transactions.schemas";
-import { BulkQuerySchema, BulkRequestSchema, BulkResultSchema, ExportQuerySchema, ImportQuerySchema, ImportResultSchema } from "./ingest.schemas";
 
 const tags = ["Transactions"];
 const common = { tags, security: bearerSecurity, middleware: requireAuth };
@@ -66,7 +73,9 @@ export const getTransaction = createRoute({
   summary: "Read one transaction",
   request: {
     params: TransactionIdParams,
-    headers: z.object({ "if-none-match": z.string().optional().openapi({ description: "An ETag from an earlier read; 304 if unchanged" }) }),
+    headers: z.object({
+      "if-none-match": z.string().optional().openapi({ description: "An ETag from an earlier read; 304 if unchanged" }),
+    }),
   },
   responses: {
     200: { ...jsonContent(TransactionSchema, "The transaction"), headers: ETagHeader },

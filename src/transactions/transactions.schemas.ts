@@ -30,7 +30,9 @@ export const Timestamp = timestampInput((utc) => utc).openapi({
 });
 
 /** An inclusive end of range ("YYYY-MM-DD" covers that whole day), turned into an exclusive upper bound. */
-export const RangeEnd = timestampInput((utc, input) => (isDateOnly(input) ? nextDayStart(input) : new Date(Date.parse(utc) + 1).toISOString())).openapi({
+export const RangeEnd = timestampInput((utc, input) =>
+  isDateOnly(input) ? nextDayStart(input) : new Date(Date.parse(utc) + 1).toISOString(),
+).openapi({
   type: "string",
   example: "2026-12-31",
   description: "Inclusive end; a plain date includes that whole day",
@@ -52,12 +54,10 @@ const writableFields = {
   currency: CurrencyCode,
   status: z.enum(TRANSACTION_STATUSES).openapi({ example: "success" }),
   description: z.string().max(500).nullable().openapi({ example: "Groceries" }),
-  external_id: z
-    .string()
-    .min(1)
-    .max(128)
-    .nullable()
-    .openapi({ example: "bank-2026-11-25-0042", description: "Your own id for this record, unique per user; a repeat is reported as a duplicate" }),
+  external_id: z.string().min(1).max(128).nullable().openapi({
+    example: "bank-2026-11-25-0042",
+    description: "Your own id for this record, unique per user; a repeat is reported as a duplicate",
+  }),
 };
 
 export const CreateTransactionSchema = z
@@ -71,7 +71,13 @@ export const CreateTransactionSchema = z
     external_id: writableFields.external_id.optional(),
   })
   .openapi("CreateTransaction", {
-    example: { transaction_amount: "125.50", transaction_type: "debit", transaction_date: "2026-11-25", currency: "USD", description: "Groceries" },
+    example: {
+      transaction_amount: "125.50",
+      transaction_type: "debit",
+      transaction_date: "2026-11-25",
+      currency: "USD",
+      description: "Groceries",
+    },
   });
 
 export const UpdateTransactionSchema = z

@@ -1,15 +1,15 @@
-import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
-import { auditFromRow, auditInsert, factsOf, type AuditContext } from "../audit/audit.service";
-import { insertTransactions } from "./insert";
+import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/audit.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import type { AuthUser } from "../lib/context";
 import { newEtag, newId } from "../lib/ids";
-import { formatAmount, parseAmount, rescaleMinor, type ParseAmountResult } from "../lib/money";
 import { keyset, toPage } from "../lib/keyset";
+import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
 import { ApiError, validationError } from "../lib/problem";
+import { insertTransactions } from "./insert";
 import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
@@ -79,14 +79,20 @@ export async function createTransaction(
   audit: AuditContext,
 ): Promise<WriteResult<TransactionRow>> {
   const row = buildRow(userId, input);
-  const { inserted, analyticsVersion } = await insertTransactions(db, userId, [row], [
-    auditFromRow(audit, userId, "transaction.create", "after", eq(transactions.id, row.id)),
-  ]);
+  const { inserted, analyticsVersion } = await insertTransactions(
+    db,
+    userId,
+    [row],
+    [auditFromRow(audit, userId, "transaction.create", "after", eq(transactions.id, row.id))],
+  );
   if (!inserted.has(row.id)) {
     const existing = await db.query.transactions.findFirst({
       where: and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId ?? "")),
     });
-    throw new ApiError("conflict", `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`);
+    throw new ApiError(
+      "conflict",
+      `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`,
+    );
   }
   return { value: row, analyticsVersion };
 }
@@ -160,13 +166,19 @@ export async function updateTransaction(
       addToRollups(after),
       auditInsert(
         audit,
-        { userId, action: "transaction.update", targetId: id, details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) } },
+        {
+          userId,
+          action: "transaction.update",
+          targetId: id,
+          details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) },
+        },
         sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
       ),
       bumpVersion(userId),
     ]);
     if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
-    if (ifMatch !== undefined && ifMatch !== "*") throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+    if (ifMatch !== undefined && ifMatch !== "*")
+      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
 }

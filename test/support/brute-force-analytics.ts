@@ -46,7 +46,12 @@ interface Tx {
 function toTx(row: RawRow): Tx {
   const instant = new Date(row.transaction_date);
   if (Number.isNaN(instant.getTime())) throw new Error(`brute force: unparsable date ${row.transaction_date}`);
-  return { day: instant.toISOString().slice(0, 10), amount: BigInt(row.amount_minor), currency: row.currency, credit: row.transaction_type === "credit" };
+  return {
+    day: instant.toISOString().slice(0, 10),
+    amount: BigInt(row.amount_minor),
+    currency: row.currency,
+    credit: row.transaction_type === "credit",
+  };
 }
 
 function totals(txs: Tx[], currency: string) {
@@ -110,7 +115,13 @@ export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?:
     ...totals(mine, currency),
     day_with_highest_transactions: busiestDay,
     day_with_highest_transactions_count: busiestCount,
-    by_currency: currencies.map((c) => ({ currency: c, ...totals(all.filter((t) => t.currency === c), c) })),
+    by_currency: currencies.map((c) => ({
+      currency: c,
+      ...totals(
+        all.filter((t) => t.currency === c),
+        c,
+      ),
+    })),
     by_weekday: byWeekday,
     monthly,
   };

@@ -36,7 +36,11 @@ export function unknownTransactionId(): string {
 
 /** Rows of a read-only query, for before/after snapshots of storage. */
 export async function rows(query: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
-  return (await env.DB.prepare(query).bind(...params).all<Record<string, unknown>>()).results;
+  return (
+    await env.DB.prepare(query)
+      .bind(...params)
+      .all<Record<string, unknown>>()
+  ).results;
 }
 
 /** The application tables every suite expects to survive hostile input. */

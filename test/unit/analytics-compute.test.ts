@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildAnalytics, defaultCurrency, deserializeSummary, serializeSummary, summarize, type DayRollup } from "../../src/analytics/compute";
+import {
+  buildAnalytics,
+  type DayRollup,
+  defaultCurrency,
+  deserializeSummary,
+  serializeSummary,
+  summarize,
+} from "../../src/analytics/compute";
 
 /** One rollup row; amounts in minor units. */
 function day(currency: string, date: string, count: number, credit = 0n, debit = 0n): DayRollup {
@@ -38,7 +45,12 @@ describe("busiest day", () => {
   });
 
   it("is the earliest day on a tie, whatever the input order", () => {
-    const rows = [day("USD", "2026-11-09", 3, 1n), day("USD", "2026-11-04", 3, 1n), day("USD", "2026-11-01", 1, 1n), day("USD", "2026-11-07", 3, 1n)];
+    const rows = [
+      day("USD", "2026-11-09", 3, 1n),
+      day("USD", "2026-11-04", 3, 1n),
+      day("USD", "2026-11-01", 1, 1n),
+      day("USD", "2026-11-07", 3, 1n),
+    ];
     for (const order of [rows, [...rows].reverse()]) {
       const figures = analytics(order);
       expect(figures.day_with_highest_transactions).toBe("2026-11-04");
@@ -75,7 +87,13 @@ describe("figures", () => {
 
   it("sums credit and debit separately over every day", () => {
     const figures = analytics([day("USD", "2026-11-01", 2, 1050n, 25n), day("USD", "2026-11-02", 1, 0n, 1000n)]);
-    expect(figures).toMatchObject({ currency: "USD", transaction_count: 3, total_credit: "10.50", total_debit: "10.25", average_transaction_value: "6.92" });
+    expect(figures).toMatchObject({
+      currency: "USD",
+      transaction_count: 3,
+      total_credit: "10.50",
+      total_debit: "10.25",
+      average_transaction_value: "6.92",
+    });
   });
 
   it("formats totals and the average with the currency's digits", () => {
@@ -102,8 +120,18 @@ describe("figures", () => {
   });
 
   it("is zero in the right format for a currency without transactions", () => {
-    expect(analytics([])).toMatchObject({ currency: "USD", transaction_count: 0, average_transaction_value: "0.00", total_credit: "0.00", total_debit: "0.00" });
-    expect(analytics([day("USD", "2026-11-01", 1, 1n)], "KWD")).toMatchObject({ currency: "KWD", transaction_count: 0, average_transaction_value: "0.000" });
+    expect(analytics([])).toMatchObject({
+      currency: "USD",
+      transaction_count: 0,
+      average_transaction_value: "0.00",
+      total_credit: "0.00",
+      total_debit: "0.00",
+    });
+    expect(analytics([day("USD", "2026-11-01", 1, 1n)], "KWD")).toMatchObject({
+      currency: "KWD",
+      transaction_count: 0,
+      average_transaction_value: "0.000",
+    });
   });
 
   it("uses the requested currency rather than the default one", () => {
