@@ -312,3 +312,43 @@ describe("streamId", () => {
     expect(streamId("netflix", "EUR", "debit")).not.toBe(streamId("netflix", "USD", "debit"));
   });
 });
+
+describe("the example in docs/recurring.md", () => {
+  const rows: RecurringInput[] = [
+    ["t1", "2026-01-01T02:00:00Z", 1599n],
+    ["t2", "2026-02-01T02:00:00Z", 1599n],
+    ["t3", "2026-03-01T02:00:00Z", 1799n],
+    ["t4", "2026-04-01T02:00:00Z", 1799n],
+  ].map(([id, date, amount]) => ({ ...tx(date as string, amount as bigint, { merchant: "Gym" }), id: id as string }));
+  const asOf = (now: string, zone = "America/New_York") => detectStreams(rows, { zone, now: `${now}T12:00:00Z` })[0];
+
+  it("gives the documented stream", () => {
+    expect(asOf("2026-04-10")).toEqual({
+      id: streamId("gym", "USD", "debit"),
+      key: "gym",
+      currency: "USD",
+      transaction_type: "debit",
+      frequency: "monthly",
+      average_amount: "16.99",
+      average_amount_minor: 1699n,
+      last_amount: "17.99",
+      last_amount_minor: 1799n,
+      last_amount_change: "5.89",
+      first_date: "2025-12-31",
+      last_date: "2026-03-31",
+      predicted_next_date: "2026-04-30",
+      occurrences: 4,
+      status: "mature",
+      missed: false,
+      transaction_ids: ["t4", "t3", "t2", "t1"],
+    });
+  });
+
+  it("is missed from May 4, tombstoned from June 4, and predicts May 1 in UTC", () => {
+    expect(asOf("2026-05-03")).toMatchObject({ missed: false, status: "mature" });
+    expect(asOf("2026-05-04")).toMatchObject({ missed: true, status: "mature" });
+    expect(asOf("2026-06-03")).toMatchObject({ missed: true, status: "mature" });
+    expect(asOf("2026-06-04")).toMatchObject({ missed: true, status: "tombstoned" });
+    expect(asOf("2026-04-10", "UTC")).toMatchObject({ first_date: "2026-01-01", predicted_next_date: "2026-05-01" });
+  });
+});
