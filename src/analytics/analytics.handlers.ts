@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/problem";
 import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
-import { ApiError } from "../lib/problem";
 import type { getAnalytics } from "./analytics.routes";
 import { dayRange } from "./analytics.schemas";
 import { readAnalytics } from "./analytics.service";

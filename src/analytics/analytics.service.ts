@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import { type Database, getDb } from "../db/client";
-import { activeFaults, sendShouldFail } from "../lib/faults";
+import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
 

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
-import { activeFaults } from "../lib/faults";
+import { activeFaults } from "../dev/faults";
 import { logEvent } from "../lib/log";
 import { type AnalyticsMessage, recomputeSnapshot, snapshotCovers, usersBehind } from "./analytics.service";
 

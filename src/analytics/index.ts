@@ -1,4 +1,4 @@
-import { createRouter } from "../lib/create-app";
+import { createRouter } from "../http/create-app";
 import { getAnalyticsHandler } from "./analytics.handlers";
 import { getAnalytics } from "./analytics.routes";
 

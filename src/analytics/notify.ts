@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../lib/context";
+import type { AppEnv } from "../http/context";
 import { enqueueRecompute } from "./analytics.service";
 
 /** After a write commits: ask the consumer to refresh the snapshot, without holding up the response. */

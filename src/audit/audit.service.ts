@@ -2,7 +2,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Database } from "../db/client";
 import { auditLog, transactions } from "../db/schema";
-import type { AppEnv } from "../lib/context";
+import type { AppEnv } from "../http/context";
 import { newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount } from "../lib/money";

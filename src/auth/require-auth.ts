@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/problem";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/problem";
 import { tokenConfig, verifyAccessToken } from "./tokens";
 import { findTokenSubject } from "./users";
 

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
+import { ApiError } from "../http/problem";
 import { newId } from "../lib/ids";
-import { ApiError } from "../lib/problem";
 import { hashPassword } from "./password";
 
 export type UserRow = typeof users.$inferSelect;

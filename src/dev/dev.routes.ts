@@ -5,9 +5,9 @@ import { recomputeSnapshot } from "../analytics/analytics.service";
 import { sweepStaleSnapshots } from "../analytics/consumer";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
-import { parseOrThrow } from "../lib/create-app";
-import { ApiError } from "../lib/problem";
+import type { AppEnv } from "../http/context";
+import { parseOrThrow } from "../http/create-app";
+import { ApiError } from "../http/problem";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
 

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { ApiError } from "../lib/problem";
+import { ApiError } from "../http/problem";
 import type { TransactionRecord } from "./transactions.service";
 
 /** The export's columns, in order. Import accepts this header unchanged. */

@@ -1,7 +1,7 @@
 import { type AuditContext, auditInsert } from "../audit/audit.service";
 import type { Database } from "../db/client";
-import { zodFieldErrors } from "../lib/create-app";
-import { ApiError, type FieldError, validationError } from "../lib/problem";
+import { zodFieldErrors } from "../http/create-app";
+import { ApiError, type FieldError, validationError } from "../http/problem";
 import { existingExternalIds, insertTransactions } from "./insert";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";

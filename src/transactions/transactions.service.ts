@@ -4,11 +4,11 @@ import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
-import type { AuthUser } from "../lib/context";
+import type { AuthUser } from "../http/context";
+import { ApiError, validationError } from "../http/problem";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
-import { ApiError, validationError } from "../lib/problem";
 import { insertTransactions } from "./insert";
 import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";

@@ -2,8 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError, ZodType } from "zod";
+import { logEvent } from "../lib/log";
 import type { AppEnv } from "./context";
-import { logEvent } from "./log";
 import { ApiError, ERROR_CODES, type ErrorCode, type FieldError, problemResponse, validationError } from "./problem";
 
 export function zodFieldErrors(error: ZodError): FieldError[] {
