@@ -1,4 +1,4 @@
-import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/consumer";
+import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/queue";
 import app from "./app";
 import { getDb } from "./db/client";
 import { purgeExpiredIdempotencyKeys } from "./http/idempotency";

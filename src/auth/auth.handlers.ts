@@ -1,10 +1,10 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit.service";
+import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../http/context";
-import { parseOrThrow } from "../http/create-app";
 import { ApiError } from "../http/problem";
+import { parseOrThrow } from "../http/validation";
 import { logEvent } from "../lib/log";
 import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";

@@ -18,7 +18,9 @@ export type AuditAction =
   | "transaction.update"
   | "transaction.delete"
   | "transaction.bulk_create"
-  | "transaction.import";
+  | "transaction.import"
+  /** Synthetic rows from the local-only seed route. */
+  | "transaction.seed";
 
 /** Where a write came from: goes with every audit entry. */
 export interface AuditContext {
