@@ -1,4 +1,5 @@
 import { analyticsRouter } from "./analytics";
+import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
@@ -35,7 +36,12 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 });
 
 // Chained so the RPC type keeps every route.
-const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+const routes = app
+  .route("/", authRouter)
+  .route("/", auditRouter)
+  .route("/", transactionsRouter)
+  .route("/", analyticsRouter)
+  .route("/", docsRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);
