@@ -4,7 +4,6 @@ import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
-import { readBody } from "./http/body";
 import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
 import { requestContext } from "./http/request-context";
@@ -15,13 +14,6 @@ const app = createApp();
 
 app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
 app.use("/api/*", requireSafeConfiguration);
-app.use(
-  "/api/*",
-  readBody({
-    limits: { "/api/v1/transaction/bulk": 2 * 1024 * 1024, "/api/v1/transaction/import": 10 * 1024 * 1024 },
-    raw: new Set(["/api/v1/transaction/import"]),
-  }),
-);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

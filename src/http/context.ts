@@ -7,8 +7,10 @@ export interface AppEnv {
     requestId: string;
     /** The caller, set by requireAuth. */
     user: AuthUser;
-    /** The request body exactly as received (set by the body middleware), for idempotency fingerprints. */
+    /** The request body exactly as received, once something asked for it (http/body.ts requestBytes). */
     rawBody: Uint8Array;
+    /** The byte limit a route declared with bodyLimit(); 64 KiB otherwise. */
+    bodyLimit: number;
   };
 }
 
