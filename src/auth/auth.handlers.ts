@@ -1,12 +1,11 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit.service";
+import { auditContext, recordAudit } from "../audit/audit";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
-import { parseOrThrow } from "../lib/create-app";
+import type { AppEnv, AppRouteHandler } from "../http/context";
+import { ApiError } from "../http/problem";
+import { parseOrThrow } from "../http/validation";
 import { logEvent } from "../lib/log";
-import { ApiError } from "../lib/problem";
-import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
+import type * as routes from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
@@ -17,7 +16,7 @@ function profile(row: UserRow) {
   return { ...publicUser(row), created_at: row.createdAt };
 }
 
-export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
+export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   const body = c.req.valid("json");
   const db = getDb(c.env.DB);
   const user = await createUser(db, {
@@ -31,7 +30,7 @@ export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
   return c.json(profile(user), 201);
 };
 
-function loginCredentials(c: Parameters<RouteHandler<typeof login, AppEnv>>[0]) {
+function loginCredentials(c: Parameters<AppRouteHandler<typeof routes.login>>[0]) {
   const isForm = (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
   const raw = isForm ? c.req.valid("form") : c.req.valid("json");
   // An absent body reaches here as {}: validate again so it is a 422, not a 500.
@@ -51,7 +50,7 @@ async function checkRateLimit(c: Context<AppEnv>, ip: string | null): Promise<vo
   if (!success) throw tooManyAttempts(60);
 }
 
-export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
+export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { username, password } = loginCredentials(c);
   const db = getDb(c.env.DB);
   const audit = auditContext(c);
@@ -89,12 +88,12 @@ export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
 };
 
 // requireAuth has just read the caller's row: answer from it instead of reading it again.
-export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
+export const me: AppRouteHandler<typeof routes.me> = async (c) => {
   const { id, username, fullName, email, createdAt } = c.get("user");
   return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
 };
 
-export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
+export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   const db = getDb(c.env.DB);
   const userId = c.get("user").id;
   await bumpTokenVersion(db, userId);
@@ -103,7 +102,7 @@ export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
   return c.json({ message: "success" }, 200);
 };
 
-export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> = async (c) => {
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
   const db = getDb(c.env.DB);
   const { current_password, new_password } = c.req.valid("json");
   const user = await findUserById(db, c.get("user").id);
@@ -115,9 +114,4 @@ export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> 
   await recordAudit(db, auditContext(c), { userId: user.id, action: "user.password_change" });
   logEvent("auth.password_change", { request_id: c.get("requestId"), user_id: user.id });
   return c.json({ message: "success" }, 200);
-};
-
-export const listAuditHandler: RouteHandler<typeof listAudit, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  return c.json(await listAuditEntries(getDb(c.env.DB), c.get("user").id, limit, cursor), 200);
 };

@@ -1,0 +1,18 @@
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { AuthUser } from "../auth/users";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** The caller, set by requireAuth. */
+    user: AuthUser;
+    /** The request body exactly as received, once something asked for it (http/body.ts requestBytes). */
+    rawBody: Uint8Array;
+    /** The byte limit a route declared with bodyLimit(); 64 KiB otherwise. */
+    bodyLimit: number;
+  };
+}
+
+/** The one handler type: a handler for route `R`, typed from its request and response schemas. */
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
