@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { idempotent } from "../lib/idempotency";
-import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { bearerSecurity, jsonContent, problemResponse, problemResponses } from "../lib/openapi";
 import {
   AuditPageSchema,
   AuditQuerySchema,
@@ -50,14 +50,8 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(LoginResponseSchema, "An access token"),
-    ...problemResponses(
-      "bad_request",
-      "unauthorized",
-      "payload_too_large",
-      "unsupported_media_type",
-      "validation_failed",
-      "too_many_requests",
-    ),
+    ...problemResponses("bad_request", "payload_too_large", "unsupported_media_type", "validation_failed", "too_many_requests"),
+    401: problemResponse("unauthorized", "Incorrect username or password"),
   },
 });
 
