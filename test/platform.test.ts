@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { authed, call, jsonInit, newUser, problem, type TestUser } from "./helpers";
+import { authed, call, jsonInit, newUser, problem, type TestUser } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
+import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
