@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeSnapshot } from "../src/analytics/analytics.service";
 import { getDb } from "../src/db/client";
 import {
+  api,
   authed,
   bruteForceAnalytics,
   call,
@@ -42,9 +43,8 @@ interface Analytics extends Headline {
   stale: boolean;
 }
 
-function analyticsResponse(token: string | null, query: Record<string, string> = {}, who = "me"): Promise<Response> {
-  const path = `${TX}/analytics/${who}?${new URLSearchParams(query)}`;
-  return call(path, token === null ? {} : authed(token));
+function analyticsResponse(token: string | null, query: Record<string, string> = {}, who = "me") {
+  return api(token ?? undefined).api.v1.transaction.analytics[":user_id"].$get({ param: { user_id: who }, query });
 }
 
 async function analytics(user: TestUser, query: Record<string, string> = {}, who = "me"): Promise<Analytics> {

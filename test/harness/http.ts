@@ -76,14 +76,14 @@ export async function createTransaction(token: string, body: Record<string, unkn
   return (await res.json()) as TransactionRecord;
 }
 
+/** A fetch Response or a typed client's (hc) response. */
+export type ResponseLike = { status: number; headers: Headers; clone(): { text(): Promise<string> }; json(): Promise<unknown> };
+
 /** The JSON body of a response that must have `status` (the body is shown when it does not). */
-export async function json<T>(res: Response, status: number): Promise<T> {
+export async function json<T>(res: ResponseLike & { text(): Promise<string> }, status: number): Promise<T> {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
-
-/** A fetch Response or a typed client's (hc) response. */
-export type ResponseLike = { status: number; headers: Headers; clone(): { text(): Promise<string> }; json(): Promise<unknown> };
 
 /** Asserts an RFC 9457 problem+json answer whose status matches the response's; returns its body. */
 export async function problem(res: ResponseLike) {
