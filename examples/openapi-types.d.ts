@@ -287,11 +287,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        UserProfile: components["schemas"]["User"] & {
-            /** @example 2026-11-25T10:00:00.000Z */
-            created_at: string;
-        };
-        User: {
+        UserProfile: {
             /** @example usr_5q3x8m2k1n7p4r6t9v0w2y4z6a */
             id: string;
             /** @example ada_lovelace */
@@ -300,6 +296,8 @@ export interface components {
             full_name: string;
             /** @example ada@example.com */
             email: string | null;
+            /** @example 2026-11-25T10:00:00.000Z */
+            created_at: string;
         };
         Problem: {
             /** @example https://finanalyze.dev/problems/not-found */
@@ -346,6 +344,16 @@ export interface components {
             /** @example 3600 */
             expires_in: number;
             user: components["schemas"]["User"];
+        };
+        User: {
+            /** @example usr_5q3x8m2k1n7p4r6t9v0w2y4z6a */
+            id: string;
+            /** @example ada_lovelace */
+            username: string;
+            /** @example Ada Lovelace */
+            full_name: string;
+            /** @example ada@example.com */
+            email: string | null;
         };
         LoginRequest: {
             /** @example ada_lovelace */
@@ -887,7 +895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid or expired bearer token */
+            /** @description Incorrect username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +906,7 @@ export interface operations {
                      *       "type": "https://finanalyze.dev/problems/unauthorized",
                      *       "title": "Unauthorized",
                      *       "status": 401,
-                     *       "detail": "Missing, invalid or expired bearer token",
+                     *       "detail": "Incorrect username or password",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */

@@ -1,4 +1,5 @@
-// Run before `npm run dev`: docs assets, a local JWT secret (never committed) and local D1 migrations.
+// Run before `npm run dev` and `npm run seed`: docs assets, a local JWT secret (never committed) and local D1
+// migrations. Prints one line; wrangler's own output is shown only if a step fails.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
@@ -6,23 +7,44 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-execFileSync(process.execPath, [join(root, "scripts", "prepare-assets.mjs")], { stdio: "inherit" });
+
+/** Runs a Node script quietly; on failure prints what it said and exits. */
+function quietly(/** @type {string} */ what, /** @type {string[]} */ args) {
+  try {
+    return execFileSync(process.execPath, args, {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "true" },
+    });
+  } catch (err) {
+    const { stdout = "", stderr = "" } = /** @type {{ stdout?: string, stderr?: string }} */ (err);
+    console.error(`prepare-local: ${what} failed:\n${stdout}${stderr}`);
+    process.exit(1);
+  }
+}
+
+quietly("copying the docs assets", [join(root, "scripts", "prepare-assets.mjs")]);
 
 const devVars = join(root, ".dev.vars");
+let secretNote = "";
 if (!existsSync(devVars)) {
   const secret = randomBytes(48).toString("base64url");
   writeFileSync(devVars, `# Generated on first run; gitignored. Local development only.\nJWT_SECRET=${secret}\nENVIRONMENT=development\n`, {
     mode: 0o600,
   });
-  console.log("generated .dev.vars with a random local JWT_SECRET");
+  secretNote = ", generated .dev.vars (random local JWT_SECRET)";
 }
 
-execFileSync(
-  process.execPath,
-  [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "d1", "migrations", "apply", "DB", "--local"],
-  {
-    stdio: "inherit",
-    cwd: root,
-    env: { ...process.env, CI: "true" },
-  },
+const migrate = quietly("applying the local D1 migrations", [
+  join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+  "d1",
+  "migrations",
+  "apply",
+  "DB",
+  "--local",
+]);
+const applied = /About to apply (\d+) migration/.exec(migrate)?.[1];
+console.log(
+  `prepare-local: docs assets copied${secretNote}, local D1 ${applied ? `migrated (${applied} applied)` : "up to date"} (.wrangler/state)`,
 );

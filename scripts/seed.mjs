@@ -85,10 +85,10 @@ function seedSql() {
     // Counter ahead of any snapshot: the first read answers from the rollups and queues a recompute.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,
   ];
-  return { sql: statements.join("\n"), count: rows.length };
+  return { sql: statements.join("\n"), count: rows.length, usd: rows.filter((r) => r.currency === "USD").length };
 }
 
-const { sql, count } = seedSql();
+const { sql, count, usd } = seedSql();
 const dir = mkdtempSync(join(tmpdir(), "finanalyze-seed-"));
 try {
   const file = join(dir, "seed.sql");
@@ -114,4 +114,11 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`seeded ${count} transactions over the past year for "${DEMO.username}" (password "${DEMO.password}")`);
+console.log(
+  [
+    `seeded ${count} transactions over the past year for "${DEMO.username}" (password "${DEMO.password}"):`,
+    `  ${usd} in USD and ${count - usd} in EUR (travel), so the default USD analytics count ${usd}, not ${count}.`,
+    "Next: `npm run dev`, open http://localhost:8787/api/v1/docs, Authorize with demo / demo-password-2026 (OAuth2 password),",
+    "  then Try it out on GET /api/v1/transaction/analytics/{user_id} with user_id `me`.",
+  ].join("\n"),
+);

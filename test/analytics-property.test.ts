@@ -3,10 +3,19 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../src/analytics/queue";
-import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
-import { analyticsState, setFault } from "./support/analytics-state";
-import { bruteForceAnalytics, type RawRow } from "./support/brute-force-analytics";
-import { rollupsAndTruth } from "./support/rollups";
+import {
+  analyticsState,
+  authed,
+  bruteForceAnalytics,
+  call,
+  createTransaction,
+  jsonInit,
+  newUser,
+  rollupsAndTruth,
+  setFault,
+  storedRows,
+  type TestUser,
+} from "./harness";
 
 /**
  * Model-based property: after any sequence of creates, updates and deletes, the analytics answer from
@@ -104,20 +113,11 @@ async function deliver(message: { user_id: string; version: number }) {
   return consumeAnalyticsBatch(batch, env);
 }
 
-async function rawRows(userId: string): Promise<RawRow[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type FROM transactions WHERE user_id = ?",
-  )
-    .bind(userId)
-    .all<RawRow>();
-  return results;
-}
-
 const QUERIES: (Currency | undefined)[] = [...CURRENCIES, undefined];
 
 /** Reads analytics for every currency and the default, comparing each with the brute force. */
 async function checkAnalytics(user: TestUser, label: string) {
-  const rows = await rawRows(user.id);
+  const rows = await storedRows(user.id);
   for (const currency of QUERIES) {
     const res = await call(`/api/v1/transaction/analytics/me${currency ? `?currency=${currency}` : ""}`, authed(user.token));
     const where = `${label}, currency=${currency ?? "(default)"}`;

@@ -9,8 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../src/analytics/queue";
 import worker from "../src/index";
-import { authed, call, createTransaction, newUser, type TestUser } from "./helpers";
-import { analyticsState, eventually, setFault } from "./support/analytics-state";
+import { analyticsState, authed, call, createTransaction, eventually, newUser, setFault, type TestUser } from "./harness";
 
 const QUEUE = "finanalyze-analytics";
 let messageCounter = 0;

@@ -2,7 +2,21 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeSnapshot } from "../src/analytics/snapshot";
 import { getDb } from "../src/db/client";
-import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
+import {
+  api,
+  authed,
+  bruteForceAnalytics,
+  call,
+  createTransaction,
+  defaultCurrency,
+  formatMinor,
+  jsonInit,
+  newUser,
+  prng,
+  problem,
+  type TestUser,
+  type TransactionRecord,
+} from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -29,9 +43,8 @@ interface Analytics extends Headline {
   stale: boolean;
 }
 
-function analyticsResponse(token: string | null, query: Record<string, string> = {}, who = "me"): Promise<Response> {
-  const path = `${TX}/analytics/${who}?${new URLSearchParams(query)}`;
-  return call(path, token === null ? {} : authed(token));
+function analyticsResponse(token: string | null, query: Record<string, string> = {}, who = "me") {
+  return api(token ?? undefined).api.v1.transaction.analytics[":user_id"].$get({ param: { user_id: who }, query });
 }
 
 async function analytics(user: TestUser, query: Record<string, string> = {}, who = "me"): Promise<Analytics> {
@@ -64,89 +77,6 @@ async function userWith(...bodies: Record<string, unknown>[]): Promise<TestUser>
   const user = await newUser("an");
   for (const body of bodies) await createTransaction(user.token, tx(body));
   return user;
-}
-
-// An oracle written independently of src/: exact BigInt arithmetic over the list endpoint's records.
-
-const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, KWD: 3 };
-const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
-function digitsOf(currency: string): number {
-  const digits = DIGITS[currency];
-  if (digits === undefined) throw new Error(`test oracle does not know ${currency}`);
-  return digits;
-}
-
-function toMinor(text: string, currency: string): bigint {
-  const [whole = "", fraction = ""] = text.split(".");
-  return BigInt(whole + fraction.padEnd(digitsOf(currency), "0"));
-}
-
-function format(minor: bigint, currency: string): string {
-  const digits = digitsOf(currency);
-  if (digits === 0) return minor.toString();
-  const text = minor.toString().padStart(digits + 1, "0");
-  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
-function halfEven(numerator: bigint, denominator: bigint): bigint {
-  const quotient = numerator / denominator;
-  const twice = (numerator % denominator) * 2n;
-  if (twice === denominator) return quotient % 2n === 0n ? quotient : quotient + 1n;
-  return twice > denominator ? quotient + 1n : quotient;
-}
-
-function expectedFor(records: TransactionRecord[], currency: string) {
-  const mine = records.filter((r) => r.currency === currency);
-  const sum = (type: string) =>
-    mine.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n);
-  const [credit, debit] = [sum("credit"), sum("debit")];
-  const perDay = new Map<string, number>();
-  for (const r of mine) perDay.set(r.transaction_date.slice(0, 10), (perDay.get(r.transaction_date.slice(0, 10)) ?? 0) + 1);
-  const busiest = [...perDay].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0];
-  const weekdays = WEEKDAYS.map(() => 0);
-  for (const r of mine) weekdays[(new Date(r.transaction_date).getUTCDay() + 6) % 7]! += 1;
-  const months = [...new Set(mine.map((r) => r.transaction_date.slice(0, 7)))].sort();
-  const monthOf = (m: string) => mine.filter((r) => r.transaction_date.startsWith(m));
-  const total = (rs: TransactionRecord[], type: string) =>
-    format(
-      rs.filter((r) => r.transaction_type === type).reduce((acc, r) => acc + toMinor(r.transaction_amount, currency), 0n),
-      currency,
-    );
-  return {
-    currency,
-    transaction_count: mine.length,
-    average_transaction_value: format(mine.length ? halfEven(credit + debit, BigInt(mine.length)) : 0n, currency),
-    total_credit: format(credit, currency),
-    total_debit: format(debit, currency),
-    day_with_highest_transactions: busiest?.[0] ?? null,
-    day_with_highest_transactions_count: busiest?.[1] ?? 0,
-    by_weekday: WEEKDAYS.map((weekday, i) => ({ weekday, transaction_count: weekdays[i] })),
-    monthly: months.map((month) => ({
-      month,
-      transaction_count: monthOf(month).length,
-      total_credit: total(monthOf(month), "credit"),
-      total_debit: total(monthOf(month), "debit"),
-    })),
-  };
-}
-
-function expectedDefaultCurrency(records: TransactionRecord[]): string {
-  const counts = new Map<string, number>();
-  for (const r of records) counts.set(r.currency, (counts.get(r.currency) ?? 0) + 1);
-  return [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0] ?? "USD";
-}
-
-/** Deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -319,14 +249,14 @@ describe("happy", () => {
     expect(byId).toMatchObject({ user_id: user.id, transaction_count: 2 });
   });
 
-  it("brute force: random writes match an exact recomputation from the list endpoint", async () => {
+  it("brute force: random writes match the shared oracle's recomputation from the list endpoint", async () => {
     const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
     const rand = prng(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
     const currencies = ["USD", "EUR", "JPY"] as const;
     const days = ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"];
     const offsets = ["Z", "+05:30", "-08:00", "+00:00"];
-    const amount = (currency: string) => format(BigInt(1 + Math.floor(rand() * (rand() < 0.2 ? 3 : 2_000_000))), currency);
+    const amount = (currency: string) => formatMinor(BigInt(1 + Math.floor(rand() * (rand() < 0.2 ? 3 : 2_000_000))), currency);
     const date = () =>
       `${pick(days)}T${String(Math.floor(rand() * 24)).padStart(2, "0")}:${String(Math.floor(rand() * 60)).padStart(2, "0")}:00${pick(offsets)}`;
     const randomTx = () => {
@@ -361,13 +291,13 @@ describe("happy", () => {
       const records = await listAll(user);
       const byCurrency = currencies.filter((c) => records.some((r) => r.currency === c)).sort();
       const defaults = await analytics(user);
-      expect(defaults.currency, `seed ${seed}`).toBe(expectedDefaultCurrency(records));
+      expect(defaults.currency, `seed ${seed}`).toBe(defaultCurrency(records));
       expect(
         defaults.by_currency.map((c) => c.currency),
         `seed ${seed}`,
       ).toEqual(byCurrency);
       for (const currency of currencies) {
-        const expected = expectedFor(records, currency);
+        const expected = bruteForceAnalytics(records, currency);
         expect(await analytics(user, { currency }), `seed ${seed}, ${currency}`).toMatchObject(expected);
         if (expected.transaction_count > 0) {
           const { transaction_count, average_transaction_value, total_credit, total_debit } = expected;

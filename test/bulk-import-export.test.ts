@@ -1,8 +1,17 @@
 import { env } from "cloudflare:workers";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
-import { rollupsAndTruth } from "./support/rollups";
+import {
+  authed,
+  call,
+  createTransaction,
+  jsonInit,
+  newUser,
+  problem,
+  rollupsAndTruth,
+  type TestUser,
+  type TransactionRecord,
+} from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers

@@ -5,9 +5,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { integrityReport } from "../src/dev/integrity";
 import { isCurrency } from "../src/lib/currencies";
-import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
-import { bruteForceAnalytics, type RawRow } from "./support/brute-force-analytics";
-import { APP_TABLES, json, rows, tableNames } from "./support/http";
+import {
+  APP_TABLES,
+  authed,
+  bruteForceAnalytics,
+  call,
+  createTransaction,
+  json,
+  jsonInit,
+  newUser,
+  rows,
+  storedRows,
+  type TestUser,
+  tableNames,
+} from "./harness";
 
 /**
  * Seeded, reproducible fuzzing of the whole HTTP surface. Every response must be below 500, and every
@@ -593,13 +604,6 @@ function requestArb(state: FuzzState, profile: Profile): fc.Arbitrary<FuzzReques
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-async function rawRows(userId: string): Promise<RawRow[]> {
-  return (await rows(
-    "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type FROM transactions WHERE user_id = ?",
-    userId,
-  )) as unknown as RawRow[];
-}
-
 describe(`fuzz (seed ${SEED})`, () => {
   const state = {} as FuzzState;
   let victimRowsBefore: Record<string, unknown>[];
@@ -665,7 +669,7 @@ describe(`fuzz (seed ${SEED})`, () => {
         `${route.method} ${route.path("{id}")} never succeeded: ${tally}`,
       ).toBe(true);
     }
-    const mine = await rawRows(state.user.id);
+    const mine = await storedRows(state.user.id);
     // Not vacuous: the fuzz really wrote (creates, bulk and imports) in several currencies.
     expect(mine.length, tally).toBeGreaterThanOrEqual(50);
     const currencies = [...new Set(mine.map((r) => r.currency))].sort();

@@ -2,8 +2,20 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import { integrityReport } from "../src/dev/integrity";
-import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
-import { APP_TABLES, expectProblem, json, rows, tableNames, validationPaths } from "./support/http";
+import {
+  APP_TABLES,
+  authed,
+  call,
+  createTransaction,
+  expectProblem,
+  json,
+  jsonInit,
+  newUser,
+  rows,
+  type TestUser,
+  tableNames,
+  validationPaths,
+} from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers

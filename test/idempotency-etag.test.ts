@@ -1,7 +1,17 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
-import { analyticsState, eventually } from "./support/analytics-state";
+import {
+  analyticsState,
+  authed,
+  call,
+  createTransaction,
+  eventually,
+  jsonInit,
+  newUser,
+  problem,
+  type TestUser,
+  type TransactionRecord,
+} from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { authed, call, jsonInit, newUser, problem, type TestUser } from "./helpers";
+import { authed, call, jsonInit, newUser, problem, type TestUser } from "./harness";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -158,6 +158,18 @@ describe("happy", () => {
 
     it("has a Problem schema component", () => {
       expect(doc.components?.schemas).toHaveProperty("Problem");
+    });
+
+    it("documents login's 401 as a wrong username or password, not as a bearer-token problem", () => {
+      const unauthorized = doc.paths["/api/v1/user/login"]?.post?.responses?.["401"] as { description?: string } | undefined;
+      expect(unauthorized?.description).toBe("Incorrect username or password");
+    });
+
+    it("gives UserProfile a plain object schema (not allOf, which Swagger UI shows as 'any & object')", () => {
+      const profile = doc.components?.schemas?.UserProfile as { type?: string; allOf?: unknown; properties?: object };
+      expect(profile.allOf).toBeUndefined();
+      expect(profile.type).toBe("object");
+      expect(Object.keys(profile.properties ?? {})).toEqual(["id", "username", "full_name", "email", "created_at"]);
     });
   });
 

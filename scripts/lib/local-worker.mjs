@@ -1,7 +1,7 @@
 // Starts `wrangler dev` on its own port and state directory, for benchmarks and stress runs.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -10,11 +10,11 @@ const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 export async function startLocalWorker({ port, persistTo, fresh = true, vars = {} }) {
   // .dev.vars (JWT secret) and the docs assets.
   execFileSync(process.execPath, [join(root, "scripts", "prepare-local.mjs")], { stdio: "ignore", cwd: root });
-  if (fresh) rmSync(join(root, persistTo), { recursive: true, force: true });
+  if (fresh) rmSync(resolve(root, persistTo), { recursive: true, force: true });
   execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     stdio: "ignore",
     cwd: root,
-    env: { ...process.env, CI: "true" },
+    env: { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
   const varArgs = Object.entries({ ENVIRONMENT: "development", ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
@@ -23,7 +23,7 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
     {
       cwd: root,
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, CI: "true" },
+      env: { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       // Own process group, so wrangler and its workerd can be stopped (or killed) together.
       detached: true,
     },

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { idempotent } from "../http/idempotency";
-import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
+import { bearerSecurity, jsonContent, problemResponse, problemResponses } from "../http/openapi";
 import {
   ChangePasswordSchema,
   LoginFormSchema,
@@ -48,14 +48,8 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(LoginResponseSchema, "An access token"),
-    ...problemResponses(
-      "bad_request",
-      "unauthorized",
-      "payload_too_large",
-      "unsupported_media_type",
-      "validation_failed",
-      "too_many_requests",
-    ),
+    ...problemResponses("bad_request", "payload_too_large", "unsupported_media_type", "validation_failed", "too_many_requests"),
+    401: problemResponse("unauthorized", "Incorrect username or password"),
   },
 });
 

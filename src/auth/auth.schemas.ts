@@ -34,18 +34,20 @@ export const LoginFormSchema = z
   })
   .openapi("LoginForm");
 
-export const PublicUserSchema = z
-  .object({
-    id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
-    username: z.string().openapi({ example: "ada_lovelace" }),
-    full_name: z.string().openapi({ example: "Ada Lovelace" }),
-    email: z.string().nullable().openapi({ example: "ada@example.com" }),
-  })
-  .openapi("User");
+const publicUserFields = {
+  id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
+  username: z.string().openapi({ example: "ada_lovelace" }),
+  full_name: z.string().openapi({ example: "Ada Lovelace" }),
+  email: z.string().nullable().openapi({ example: "ada@example.com" }),
+};
 
-export const UserProfileSchema = PublicUserSchema.extend({
-  created_at: z.string().openapi({ example: "2026-11-25T10:00:00.000Z" }),
-}).openapi("UserProfile");
+export const PublicUserSchema = z.object(publicUserFields).openapi("User");
+
+// Its own object, not `PublicUserSchema.extend()`: extending a named schema is emitted as allOf [User, {…}], which
+// Swagger UI shows as "UserProfile (any & object)".
+export const UserProfileSchema = z
+  .object({ ...publicUserFields, created_at: z.string().openapi({ example: "2026-11-25T10:00:00.000Z" }) })
+  .openapi("UserProfile");
 
 export const LoginResponseSchema = z
   .object({

@@ -13,31 +13,31 @@ const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   too_many_requests: "Rate limited; see Retry-After",
 };
 
+type ProblemResponse = { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema; example: unknown } } };
+
 /** OpenAPI `responses` entries for the given error codes, all sharing the one Problem schema. */
 export function problemResponses(...codes: ErrorCode[]) {
-  return Object.fromEntries(
-    codes.map((code) => [
-      ERROR_CODES[code],
-      {
-        description: PROBLEM_DESCRIPTIONS[code] ?? code,
-        content: {
-          "application/problem+json": {
-            schema: ProblemSchema,
-            // An example of this very status, not the schema's generic one.
-            example: problemBody(
-              new ApiError(code, PROBLEM_DESCRIPTIONS[code] ?? code, {
-                errors:
-                  code === "validation_failed"
-                    ? [{ path: "transaction_amount", message: "USD allows at most 2 decimal places" }]
-                    : undefined,
-              }),
-              "req_5m7119r1qz2ybambfsygvycx5e",
-            ),
-          },
-        },
+  return Object.fromEntries(codes.map((code) => [ERROR_CODES[code], problemResponse(code)])) as Record<number, ProblemResponse>;
+}
+
+/** One error response; `description` (also the example's detail) for a route whose cause differs from the usual one. */
+export function problemResponse(code: ErrorCode, description = PROBLEM_DESCRIPTIONS[code] ?? code): ProblemResponse {
+  return {
+    description,
+    content: {
+      "application/problem+json": {
+        schema: ProblemSchema,
+        // An example of this very status, not the schema's generic one.
+        example: problemBody(
+          new ApiError(code, description, {
+            errors:
+              code === "validation_failed" ? [{ path: "transaction_amount", message: "USD allows at most 2 decimal places" }] : undefined,
+          }),
+          "req_5m7119r1qz2ybambfsygvycx5e",
+        ),
       },
-    ]),
-  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema; example: unknown } } }>;
+    },
+  };
 }
 
 /** Either a pasted bearer token or Swagger UI's OAuth2 password flow (which calls the login route). */

@@ -1,0 +1,141 @@
+/**
+ * The brute-force analytics oracle shared by the tests and scripts/stress.mjs: a deliberately naive reference for
+ * the analytics endpoint, computed straight from transaction rows, written independently of src/ (it does not use
+ * src/analytics/compute.ts). Money stays in bigint minor units throughout.
+ *
+ * A row is either a stored row (`amount_minor`, integer minor units) or an API record (`transaction_amount`, a
+ * decimal string).
+ * @typedef {{ transaction_date: string, currency: string, transaction_type: string,
+ *   amount_minor?: string | number | bigint, transaction_amount?: string }} OracleRow
+ */
+
+/** ISO 4217 minor-unit digits of the currencies the tests and scripts use. */
+export const ORACLE_DIGITS = /** @type {Readonly<Record<string, number>>} */ ({ USD: 2, EUR: 2, GBP: 2, JPY: 0, KWD: 3 });
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/** @param {string} currency */
+function digitsOf(currency) {
+  const digits = ORACLE_DIGITS[currency];
+  if (digits === undefined) throw new Error(`analytics oracle: no digits known for ${currency}`);
+  return digits;
+}
+
+/**
+ * "123.45" → 12345n in the currency's minor units.
+ * @param {string} text
+ * @param {string} currency
+ */
+export function toMinor(text, currency) {
+  const [whole = "", fraction = ""] = text.split(".");
+  return BigInt(whole + fraction.padEnd(digitsOf(currency), "0"));
+}
+
+/**
+ * Minor units → "123.45" with exactly the currency's digits.
+ * @param {bigint} minor
+ * @param {string} currency
+ */
+export function formatMinor(minor, currency) {
+  const digits = digitsOf(currency);
+  const sign = minor < 0n ? "-" : "";
+  const text = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, "0");
+  return digits === 0 ? sign + text : `${sign}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/**
+ * a / b rounded half to even, for a >= 0, b > 0.
+ * @param {bigint} a
+ * @param {bigint} b
+ */
+export function halfEven(a, b) {
+  const q = a / b;
+  const r2 = (a % b) * 2n;
+  return r2 > b || (r2 === b && q % 2n === 1n) ? q + 1n : q;
+}
+
+/** @param {OracleRow} row */
+function toTx(row) {
+  const instant = new Date(row.transaction_date);
+  if (Number.isNaN(instant.getTime())) throw new Error(`analytics oracle: unparsable date ${row.transaction_date}`);
+  const amount =
+    row.amount_minor !== undefined ? BigInt(row.amount_minor) : toMinor(/** @type {string} */ (row.transaction_amount), row.currency);
+  return { day: instant.toISOString().slice(0, 10), amount, currency: row.currency, credit: row.transaction_type === "credit" };
+}
+
+/**
+ * @param {ReturnType<typeof toTx>[]} txs
+ * @param {string} currency
+ */
+function totals(txs, currency) {
+  let credit = 0n;
+  let debit = 0n;
+  for (const t of txs) {
+    if (t.credit) credit += t.amount;
+    else debit += t.amount;
+  }
+  return {
+    transaction_count: txs.length,
+    average_transaction_value: formatMinor(txs.length === 0 ? 0n : halfEven(credit + debit, BigInt(txs.length)), currency),
+    total_credit: formatMinor(credit, currency),
+    total_debit: formatMinor(debit, currency),
+  };
+}
+
+/**
+ * The currency most rows use, ties alphabetical, else USD (the endpoint's default).
+ * @param {readonly OracleRow[]} rows
+ */
+export function defaultCurrency(rows) {
+  const counts = new Map();
+  for (const r of rows) counts.set(r.currency, (counts.get(r.currency) ?? 0) + 1);
+  return [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0] ?? "USD";
+}
+
+/**
+ * The expected analytics body for these rows (without user_id, computed_at and stale).
+ * @param {readonly OracleRow[]} rows
+ * @param {string} [requestedCurrency] the `?currency=`; the default currency when absent
+ */
+export function bruteForceAnalytics(rows, requestedCurrency) {
+  const all = rows.map(toTx);
+  const currency = requestedCurrency ?? defaultCurrency(rows);
+  const mine = all.filter((t) => t.currency === currency);
+
+  const perDay = new Map();
+  for (const t of mine) perDay.set(t.day, (perDay.get(t.day) ?? 0) + 1);
+  /** @type {string | null} */
+  let busiestDay = null;
+  let busiestCount = 0;
+  for (const [day, n] of [...perDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (n > busiestCount) [busiestDay, busiestCount] = [day, n]; // ascending days: a tie keeps the earlier
+  }
+
+  const byWeekday = WEEKDAYS.map((weekday) => ({ weekday, transaction_count: 0 }));
+  for (const t of mine) byWeekday[(new Date(`${t.day}T12:00:00Z`).getUTCDay() + 6) % 7].transaction_count += 1;
+
+  const months = [...new Set(mine.map((t) => t.day.slice(0, 7)))].sort();
+  const monthly = months.map((month) => {
+    const { transaction_count, total_credit, total_debit } = totals(
+      mine.filter((t) => t.day.startsWith(month)),
+      currency,
+    );
+    return { month, transaction_count, total_credit, total_debit };
+  });
+
+  const currencies = [...new Set(all.map((t) => t.currency))].sort();
+  return {
+    currency,
+    ...totals(mine, currency),
+    day_with_highest_transactions: busiestDay,
+    day_with_highest_transactions_count: busiestCount,
+    by_currency: currencies.map((c) => ({
+      currency: c,
+      ...totals(
+        all.filter((t) => t.currency === c),
+        c,
+      ),
+    })),
+    by_weekday: byWeekday,
+    monthly,
+  };
+}

@@ -1,0 +1,6 @@
+// The one test harness: every suite imports from here. The analytics oracle is shared with scripts/stress.mjs.
+export { bruteForceAnalytics, defaultCurrency, formatMinor, type OracleRow, toMinor } from "../../scripts/lib/analytics-oracle.mjs";
+export * from "./db";
+export * from "./http";
+export * from "./jwt";
+export * from "./random";
