@@ -67,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke every token issued to the caller so far */
+        /**
+         * Revoke every token issued to the caller so far
+         * @description Accepts `Idempotency-Key`: a retried logout with the same key replays the first answer.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;

@@ -37,7 +37,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 // Chained so the RPC type keeps every route.
 const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
 
-// Local-only benchmark helpers (404 in production), outside the typed API.
+// Local-only benchmark helpers (404 unless isLocal), outside the typed API.
 app.route("/", devRouter);
 
 /** The OpenAPI 3.1 document, with a concrete example on every request and response body. */

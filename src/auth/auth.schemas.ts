@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageLimit } from "../lib/keyset";
 
 const Username = z
   .string()
@@ -66,7 +67,7 @@ export const ChangePasswordSchema = z
 export const MessageSchema = z.object({ message: z.string().openapi({ example: "success" }) }).openapi("Message");
 
 export const AuditQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimit(200, 50),
   cursor: z.string().max(200).optional(),
 });
 

@@ -7,6 +7,7 @@ import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
 import { parseOrThrow } from "../lib/create-app";
+import { isLocal } from "../lib/environment";
 import { ApiError } from "../lib/problem";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
@@ -29,7 +30,7 @@ const SeedBody = z.strictObject({
  */
 export const devRouter = new Hono<AppEnv>()
   .use("/__dev/*", async (c, next) => {
-    if (c.env.ENVIRONMENT === "production") throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    if (!isLocal(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
     return next();
   })
   .post("/__dev/seed", requireAuth, async (c) => {

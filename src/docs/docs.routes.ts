@@ -1,6 +1,8 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { configurationProblem } from "../lib/config-check";
 import type { AppEnv } from "../lib/context";
 import { createRouter } from "../lib/create-app";
+import { ApiError } from "../lib/problem";
 import { DOCS_CSP } from "../lib/security";
 
 export const OPENAPI_INFO = {
@@ -69,4 +71,9 @@ export const docsRouter = createRouter()
     c.header("content-security-policy", DOCS_CSP);
     return c.html(indexPage);
   })
-  .get("/health", (c) => c.json({ status: "ok" }));
+  // 503 while requireSafeConfiguration refuses API requests (the cause is logged there, not shown here).
+  .get("/health", (c) => {
+    if (configurationProblem(c.env))
+      throw new ApiError("service_unavailable", "The server refuses API requests: its configuration is unsafe");
+    return c.json({ status: "ok" }, 200);
+  });

@@ -103,6 +103,12 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
   return out;
 }
 
+/** The charset parameter of a Content-Type, lower-cased, or null when none is declared. */
+function declaredCharset(contentType: string): string | null {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  return match ? (match[1] ?? match[2] ?? "").toLowerCase() : null;
+}
+
 function tooLarge(limit: number): ApiError {
   return new ApiError("payload_too_large", `Request body exceeds ${limit} bytes`);
 }
@@ -127,6 +133,10 @@ export function readBody(rules: BodyRules = {}): MiddlewareHandler<AppEnv> {
     if (bytes.byteLength === 0 && c.req.method === "DELETE") return next();
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
     if (JSON_MEDIA_TYPE.test(mediaType) && !rules.raw?.has(c.req.path)) {
+      const charset = declaredCharset(c.req.header("content-type") ?? "");
+      if (charset !== null && charset !== "utf-8" && charset !== "utf8") {
+        throw new ApiError("unsupported_media_type", `JSON bodies must be UTF-8, not ${JSON.stringify(charset)}`);
+      }
       let value: unknown;
       let text: string;
       try {

@@ -88,18 +88,26 @@ export async function ingestTransactions(db: Database, userId: string, items: re
     for (let i = 0; i < toInsert.length; i += INGEST_BATCH_ROWS) {
       const chunk = toInsert.slice(i, i + INGEST_BATCH_ROWS);
       const ids = chunk.map((p) => p.row.id);
-      const written = await insertTransactions(
-        db,
-        userId,
-        chunk.map((p) => p.row),
-        [
-          auditInsert(options.audit.context, {
-            userId,
-            action: options.audit.action,
-            details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
-          }),
-        ],
-      );
+      let written: Awaited<ReturnType<typeof insertTransactions>>;
+      try {
+        written = await insertTransactions(
+          db,
+          userId,
+          chunk.map((p) => p.row),
+          [
+            auditInsert(options.audit.context, {
+              userId,
+              action: options.audit.action,
+              details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
+            }),
+          ],
+        );
+      } catch (err) {
+        // Earlier chunks are committed: a chunk refused for the day-total limit becomes its rows' errors, not a 422 for all.
+        if (options.atomic || !(err instanceof ApiError && err.options.errors)) throw err;
+        for (const p of chunk) results.push({ index: p.index, status: "error", errors: err.options.errors });
+        continue;
+      }
       analyticsVersion = Math.max(analyticsVersion, written.analyticsVersion);
       // Not inserted means a concurrent request stored the same external_id first: report its id.
       const lost = chunk.filter((p) => !written.inserted.has(p.row.id));

@@ -3,9 +3,9 @@ import { notifyAnalytics } from "../analytics/notify";
 import { auditContext } from "../audit/audit.service";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../lib/context";
-import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
+import { ifNoneMatchHits, parseIfMatch, quoteEtag } from "../lib/etag";
 import { ApiError } from "../lib/problem";
-import { csvLine, EXPORT_COLUMNS, parseImportCsv, recordToCsv } from "./csv";
+import { csvLine, EXPORT_COLUMNS, MAX_REPORTED_ERRORS, parseImportCsv, recordToCsv } from "./csv";
 import { ingestTransactions } from "./ingest";
 import type * as routes from "./transactions.routes";
 import * as service from "./transactions.service";
@@ -45,7 +45,7 @@ export const updateTransaction: Handler<"updateTransaction"> = async (c) => {
     c.req.valid("param").transaction_id,
     c.req.valid("json"),
     auditContext(c),
-    ifMatchTag(c.req.header("if-match")),
+    parseIfMatch(c.req.header("if-match")),
   );
   notifyAnalytics(c, user.id, analyticsVersion);
   c.header("etag", quoteEtag(row.etag));
@@ -59,6 +59,7 @@ export const deleteTransaction: Handler<"deleteTransaction"> = async (c) => {
     userId,
     c.req.valid("param").transaction_id,
     auditContext(c),
+    parseIfMatch(c.req.header("if-match")),
   );
   notifyAnalytics(c, userId, analyticsVersion);
   return c.json({ message: "success" as const, id }, 200);
@@ -97,12 +98,14 @@ export const importTransactions: Handler<"importTransactions"> = async (c) => {
     { atomic: false, dryRun, audit: { context: auditContext(c), action: "transaction.import" } },
   );
   if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
+  const failures = outcome.results.filter((r) => r.status === "error");
   const body = {
     dry_run: dryRun,
     rows: rows.length,
     added: dryRun ? outcome.valid : outcome.created,
     duplicates: outcome.duplicates,
-    errors: outcome.results.flatMap((r) => (r.status === "error" ? [{ line: rows[r.index]?.line ?? 0, errors: r.errors ?? [] }] : [])),
+    error_count: failures.length,
+    errors: failures.slice(0, MAX_REPORTED_ERRORS).map((r) => ({ line: rows[r.index]?.line ?? 0, errors: r.errors ?? [] })),
   };
   return outcome.created > 0 ? c.json(body, 201) : c.json(body, 200);
 };

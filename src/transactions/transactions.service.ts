@@ -1,10 +1,11 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/audit.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import type { AuthUser } from "../lib/context";
+import { type IfMatch, ifMatchPasses } from "../lib/etag";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
@@ -134,13 +135,11 @@ export async function updateTransaction(
   id: string,
   patch: UpdateTransactionInput,
   audit: AuditContext,
-  ifMatch?: string,
+  ifMatch?: IfMatch,
 ): Promise<WriteResult<TransactionRow>> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(db, userId, id);
-    if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag) {
-      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
-    }
+    if (!ifMatchPasses(ifMatch, current.etag)) throw stale();
     const currency = patch.currency ?? current.currency;
     const amountMinor =
       patch.transaction_amount !== undefined
@@ -177,10 +176,13 @@ export async function updateTransaction(
       bumpVersion(userId),
     ]);
     if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
-    if (ifMatch !== undefined && ifMatch !== "*")
-      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+    // With a list of tags, the row changed under us: whether it still passes is decided on the fresh row.
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
+}
+
+function stale(): ApiError {
+  return new ApiError("precondition_failed", "The transaction has changed since it was read");
 }
 
 /** Guarantees `updated_at` moves forward even within the same millisecond. */
@@ -190,8 +192,18 @@ function laterThan(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
-export async function deleteTransaction(db: Database, userId: string, id: string, audit: AuditContext): Promise<WriteResult<string>> {
-  const target = owned(userId, id);
+export async function deleteTransaction(
+  db: Database,
+  userId: string,
+  id: string,
+  audit: AuditContext,
+  ifMatch?: IfMatch,
+): Promise<WriteResult<string>> {
+  // With If-Match, every statement is guarded by the tags listed, so a stale delete changes nothing.
+  const tags = ifMatch === undefined || ifMatch === "*" ? undefined : ifMatch;
+  const target = tags
+    ? (and(owned(userId, id), tags.length > 0 ? inArray(transactions.etag, [...tags]) : sql`0`) as SQL)
+    : owned(userId, id);
   const [, , , deleted, bump] = await runBatch(db, [
     auditFromRow(audit, userId, "transaction.delete", "before", target),
     subtractFromRollups(target),
@@ -199,6 +211,9 @@ export async function deleteTransaction(db: Database, userId: string, id: string
     db.delete(transactions).where(target),
     bumpVersion(userId),
   ]);
-  if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
+  if (deleted?.meta.changes !== 1) {
+    if (tags) await getTransaction(db, userId, id); // 404 when it does not exist at all
+    throw tags ? stale() : new ApiError("not_found", "Transaction not found");
+  }
   return { value: id, analyticsVersion: versionFrom(bump) };
 }
