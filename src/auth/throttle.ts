@@ -94,7 +94,8 @@ export async function countAttempt(db: Database, keys: ThrottleKey[], now = Date
 /** After a wrong password: the delay before answering, and how long the now-reached lock lasts (0 if none). */
 export function failureOutcome(attempt: Attempt, now = Date.now()): { delayMs: number; lockedSeconds: number } {
   const reached = attempt.counted.filter((r) => r.failures >= LOGIN_POLICY.limits[kindOf(r.key)].max);
-  const most = Math.max(0, ...attempt.counted.map((r) => r.failures));
+  // Slowed per username (alone or from this address), not per address: one address may try many usernames.
+  const most = Math.max(0, ...attempt.counted.filter((r) => kindOf(r.key) !== "ip").map((r) => r.failures));
   return {
     delayMs: Math.min(LOGIN_POLICY.maxDelayMs, Math.max(0, most - LOGIN_POLICY.slowAfter) * LOGIN_POLICY.delayStepMs),
     lockedSeconds: Math.max(0, ...reached.map((r) => secondsUntilWindowEnds(r, now))),
