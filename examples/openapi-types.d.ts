@@ -67,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke every token issued to the caller so far */
+        /**
+         * Revoke every token issued to the caller so far
+         * @description Ignores `Idempotency-Key`: the token it is sent with is revoked, so a retry is a 401 and revokes nothing more.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -160,7 +163,7 @@ export interface paths {
         put?: never;
         /**
          * Import transactions from CSV
-         * @description A header row names the columns like the record's fields (the export's format is accepted unchanged; read-only columns such as `id` and `created_at` are ignored, and `id` is used as `external_id` when that column is empty, so re-importing is safe). Up to 10 MB. `dry_run=true` only validates.
+         * @description A header row names the columns like the record's fields (the export's format is accepted unchanged; read-only columns such as `id` and `created_at` are ignored, and `id` is used as `external_id` when that column is empty, so re-importing is safe). Up to 10 MB and 100,000 rows (413 beyond). Invalid rows are reported by line, the first 1,000 of them, with `error_count` for all. `dry_run=true` only validates.
          */
         post: operations["importTransactions"];
         delete?: never;
@@ -236,7 +239,7 @@ export interface paths {
         get?: never;
         /**
          * Change any non-empty subset of a transaction's writable fields
-         * @description Send `If-Match` with the ETag you read for optimistic concurrency: a changed record answers 412.
+         * @description Send `If-Match` with the ETag you read for optimistic concurrency: a changed record answers 412. Without it, an update that keeps losing to concurrent writers answers 409: read the record again and retry.
          */
         put: operations["updateTransaction"];
         post?: never;
@@ -256,7 +259,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a transaction */
+        /**
+         * Delete a transaction
+         * @description Send `If-Match` with the ETag you read to delete only that version: a changed record answers 412.
+         */
         delete: operations["deleteTransaction"];
         options?: never;
         head?: never;
@@ -549,6 +555,7 @@ export interface components {
          *       "rows": 3,
          *       "added": 2,
          *       "duplicates": 1,
+         *       "error_count": 0,
          *       "errors": []
          *     }
          */
@@ -563,6 +570,11 @@ export interface components {
             added: number;
             /** @example 1 */
             duplicates: number;
+            /**
+             * @description Invalid rows in all (errors lists the first 1,000)
+             * @example 0
+             */
+            error_count: number;
             errors: {
                 /** @example 4 */
                 line: number;
@@ -1719,6 +1731,7 @@ export interface operations {
                      *       "rows": 3,
                      *       "added": 2,
                      *       "duplicates": 1,
+                     *       "error_count": 0,
                      *       "errors": []
                      *     }
                      */
@@ -1737,6 +1750,7 @@ export interface operations {
                      *       "rows": 3,
                      *       "added": 2,
                      *       "duplicates": 1,
+                     *       "error_count": 0,
                      *       "errors": []
                      *     }
                      */
@@ -2330,6 +2344,7 @@ export interface operations {
             header?: {
                 /** @description 1-255 printable characters, e.g. a UUID; the first completed response is replayed for 24 h */
                 "idempotency-key"?: string;
+                "if-match"?: string;
             };
             path: {
                 transaction_id: string;
@@ -2383,6 +2398,24 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match did not match the current ETag",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */

@@ -35,7 +35,7 @@ const routes = app
   .route("/", analyticsRouter)
   .route("/", docsRouter);
 
-// Local-only benchmark helpers (404 in production), outside the typed API.
+// Local-only benchmark helpers (404 unless isLocal), outside the typed API.
 app.route("/", devRouter);
 
 /** The OpenAPI 3.1 document, with a concrete example on every request and response body. */

@@ -270,7 +270,7 @@ describe("happy", () => {
         "2026-03-02T08:15:00+02:00,500,debit,jpy,pending,,imp-2",
         "2026-03-03,1.234,debit,KWD,,,",
       );
-      expect(await importJson(user, file, 201)).toEqual({ dry_run: false, rows: 3, added: 3, duplicates: 0, errors: [] });
+      expect(await importJson(user, file, 201)).toEqual({ dry_run: false, rows: 3, added: 3, duplicates: 0, error_count: 0, errors: [] });
 
       const records = await listAll(user);
       expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at"]))).toEqual([
@@ -341,7 +341,7 @@ describe("happy", () => {
       const user = await newUser("impagain");
       const file = csvFile(IMPORT_HEADER, "2026-05-01,1.00,debit,USD,,,again-1", "2026-05-02,2.00,credit,USD,,,again-2");
       expect(await importJson(user, file, 201)).toMatchObject({ added: 2, duplicates: 0 });
-      expect(await importJson(user, file, 200)).toEqual({ dry_run: false, rows: 2, added: 0, duplicates: 2, errors: [] });
+      expect(await importJson(user, file, 200)).toEqual({ dry_run: false, rows: 2, added: 0, duplicates: 2, error_count: 0, errors: [] });
       expect(await countFor(user.id)).toBe(2);
     });
   });
@@ -453,6 +453,7 @@ describe("happy", () => {
         rows: items.length,
         added: items.length,
         duplicates: 0,
+        error_count: 0,
         errors: [],
       });
       for (const currency of [undefined, "USD", "JPY", "KWD"]) {
@@ -472,6 +473,7 @@ describe("happy", () => {
         rows: items.length,
         added: 0,
         duplicates: items.length,
+        error_count: 0,
         errors: [],
       });
       expect(await countFor(bob.id)).toBe(items.length);
@@ -483,7 +485,14 @@ describe("happy", () => {
       expect(readCsv(file).some((r) => r.external_id === "")).toBe(true);
       const res = await call(`${TX}/import`, authed(alice.token, { method: "POST", headers: { "content-type": "text/csv" }, body: file }));
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ dry_run: false, rows: items.length, added: 0, duplicates: items.length, errors: [] });
+      expect(await res.json()).toEqual({
+        dry_run: false,
+        rows: items.length,
+        added: 0,
+        duplicates: items.length,
+        error_count: 0,
+        errors: [],
+      });
       expect(await storedIds(alice.id)).toEqual(before);
     });
   });

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { pageLimit } from "../lib/keyset";
 
 export const AuditQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimit(200, 50),
   cursor: z.string().max(200).optional(),
 });
 

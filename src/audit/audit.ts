@@ -14,6 +14,8 @@ export type AuditAction =
   | "user.login_throttled"
   | "user.logout"
   | "user.password_change"
+  | "user.password_change_failed"
+  | "user.password_change_throttled"
   | "transaction.create"
   | "transaction.update"
   | "transaction.delete"

@@ -72,6 +72,7 @@ export const logout = createRoute({
   path: "/api/v1/user/logout",
   operationId: "logout",
   summary: "Revoke every token issued to the caller so far",
+  description: "Ignores `Idempotency-Key`: the token it is sent with is revoked, so a retry is a 401 and revokes nothing more.",
   tags,
   security: bearerSecurity,
   middleware: requireAuth,

@@ -1,69 +1,131 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 
-/** Failed-login policy: per username and per client address, over a sliding 15-minute window. */
+/**
+ * Password-guessing policy. Every attempt is counted BEFORE its password is checked, in one statement per
+ * attempt, so concurrent guesses cannot slip past a limit; an attempt that finds a limit reached is refused
+ * without a check, even with the right password. A success gives back only its own attempt, never a lock.
+ *
+ * - pair (one username from one address): 5 checks per 15 minutes; the attacker's address stays out longest.
+ * - user (one username from any address it has never logged in from): 10 checks per 10 minutes, so failures
+ *   from other addresses keep the owner out for at most 10 minutes, and not at all from an address the owner
+ *   has logged in from before (those are bounded by the pair limit instead).
+ * - ip (one address, any usernames): 50 checks per 15 minutes.
+ */
 export const LOGIN_POLICY = {
-  windowMs: 15 * 60 * 1000,
   /** From this many failures on, every further failure is answered more slowly. */
   slowAfter: 3,
   delayStepMs: 250,
   maxDelayMs: 2000,
-  /** After this many failures the key is locked for the rest of the window: 429 with Retry-After. */
-  lockAfter: { user: 10, ip: 50 },
+  limits: {
+    pair: { max: 5, windowMs: 15 * 60 * 1000 },
+    user: { max: 10, windowMs: 10 * 60 * 1000 },
+    ip: { max: 50, windowMs: 15 * 60 * 1000 },
+  },
 } as const;
 
-export type ThrottleKey = { kind: "user" | "ip"; value: string };
+export type ThrottleKind = keyof typeof LOGIN_POLICY.limits;
+export type ThrottleKey = { kind: ThrottleKind; value: string };
+
+/** The keys one attempt counts against (the user key is left out for an address the user is known at). */
+export function throttleKeys(username: string, address: string | null, knownAddress: boolean): ThrottleKey[] {
+  const name = username.toLowerCase();
+  return [
+    ...(knownAddress ? [] : [{ kind: "user" as const, value: name }]),
+    ...(address
+      ? [
+          { kind: "pair" as const, value: `${name}|${address}` },
+          { kind: "ip" as const, value: address },
+        ]
+      : []),
+  ];
+}
 
 function keyText(key: ThrottleKey): string {
-  return `${key.kind}:${key.kind === "user" ? key.value.toLowerCase() : key.value}`;
+  return `${key.kind}:${key.value}`;
 }
 
-/** Seconds until the first locked key unlocks, or 0 when none is locked. */
-export async function lockedFor(db: Database, keys: ThrottleKey[], now = Date.now()): Promise<number> {
-  const texts = keys.map(keyText);
-  const rows = await db.all<{ locked_until: string | null }>(
-    sql`SELECT locked_until FROM login_failures WHERE key IN (${sql.join(
-      texts.map((t) => sql`${t}`),
-      sql`, `,
-    )})`,
-  );
-  const until = Math.max(0, ...rows.map((r) => (r.locked_until ? Date.parse(r.locked_until) : 0)));
-  return until > now ? Math.ceil((until - now) / 1000) : 0;
+function kindOf(text: string): ThrottleKind {
+  return text.slice(0, text.indexOf(":")) as ThrottleKind;
 }
 
-/** Counts a failure for each key; returns the delay to apply before answering and how long a lock lasts. */
-export async function recordFailure(
-  db: Database,
-  keys: ThrottleKey[],
-  now = Date.now(),
-): Promise<{ delayMs: number; lockedSeconds: number }> {
-  const windowStart = new Date(now - LOGIN_POLICY.windowMs).toISOString();
+/** One key's counter after this attempt was counted. */
+interface Counted {
+  key: string;
+  failures: number;
+  window_start: string;
+}
+
+export interface Attempt {
+  counted: Counted[];
+  /** Seconds until the attempt may be retried when a limit was already reached (refuse without a check), else 0. */
+  refusedFor: number;
+}
+
+function secondsUntilWindowEnds(row: Counted, now: number): number {
+  const end = Date.parse(row.window_start) + LOGIN_POLICY.limits[kindOf(row.key)].windowMs;
+  return Math.max(1, Math.ceil((end - now) / 1000));
+}
+
+/**
+ * Counts one attempt against every key in ONE statement and returns the counts. The attempt may check
+ * the password only if no count went past its limit; an expired window starts again at 1.
+ */
+export async function countAttempt(db: Database, keys: ThrottleKey[], now = Date.now()): Promise<Attempt> {
+  if (keys.length === 0) return { counted: [], refusedFor: 0 };
   const nowIso = new Date(now).toISOString();
-  const lockUntil = new Date(now + LOGIN_POLICY.windowMs).toISOString();
-  let delayMs = 0;
-  let lockedSeconds = 0;
-  for (const key of keys) {
-    // One statement: an expired window starts again at 1; reaching the threshold sets the lock.
-    const failures = sql`CASE WHEN window_start < ${windowStart} THEN 1 ELSE failures + 1 END`;
-    const row = await db.get<{ failures: number; locked_until: string | null }>(sql`
-      INSERT INTO login_failures (key, failures, window_start, locked_until) VALUES (${keyText(key)}, 1, ${nowIso}, NULL)
-      ON CONFLICT (key) DO UPDATE SET
-        locked_until = CASE WHEN ${failures} >= ${LOGIN_POLICY.lockAfter[key.kind]} THEN ${lockUntil} ELSE locked_until END,
-        window_start = CASE WHEN window_start < ${windowStart} THEN ${nowIso} ELSE window_start END,
-        failures = ${failures}
-      RETURNING failures, locked_until`);
-    if (!row) continue;
-    if (row.locked_until && Date.parse(row.locked_until) > now) {
-      lockedSeconds = Math.max(lockedSeconds, Math.ceil((Date.parse(row.locked_until) - now) / 1000));
-    }
-    if (key.kind === "user") {
-      delayMs = Math.min(LOGIN_POLICY.maxDelayMs, Math.max(0, row.failures - LOGIN_POLICY.slowAfter) * LOGIN_POLICY.delayStepMs);
-    }
-  }
-  return { delayMs, lockedSeconds };
+  const cutoff = (kind: ThrottleKind) => new Date(now - LOGIN_POLICY.limits[kind].windowMs).toISOString();
+  const expired = sql`window_start < CASE substr(key, 1, instr(key, ':') - 1)
+    WHEN 'user' THEN ${cutoff("user")} WHEN 'pair' THEN ${cutoff("pair")} ELSE ${cutoff("ip")} END`;
+  const values = sql.join(
+    keys.map((k) => sql`(${keyText(k)}, 1, ${nowIso}, NULL)`),
+    sql`, `,
+  );
+  const counted = await db.all<Counted>(sql`
+    INSERT INTO login_failures (key, failures, window_start, locked_until) VALUES ${values}
+    ON CONFLICT (key) DO UPDATE SET
+      failures = CASE WHEN ${expired} THEN 1 ELSE failures + 1 END,
+      window_start = CASE WHEN ${expired} THEN ${nowIso} ELSE window_start END
+    RETURNING key, failures, window_start`);
+  const over = counted.filter((r) => r.failures > LOGIN_POLICY.limits[kindOf(r.key)].max);
+  return { counted, refusedFor: Math.max(0, ...over.map((r) => secondsUntilWindowEnds(r, now))) };
 }
 
-/** A successful login clears the username's counter (not the client's). */
-export async function clearFailures(db: Database, username: string): Promise<void> {
-  await db.run(sql`DELETE FROM login_failures WHERE key = ${keyText({ kind: "user", value: username })}`);
+/** After a wrong password: the delay before answering, and how long the now-reached lock lasts (0 if none). */
+export function failureOutcome(attempt: Attempt, now = Date.now()): { delayMs: number; lockedSeconds: number } {
+  const reached = attempt.counted.filter((r) => r.failures >= LOGIN_POLICY.limits[kindOf(r.key)].max);
+  // Slowed per username (alone or from this address), not per address: one address may try many usernames.
+  const most = Math.max(0, ...attempt.counted.filter((r) => kindOf(r.key) !== "ip").map((r) => r.failures));
+  return {
+    delayMs: Math.min(LOGIN_POLICY.maxDelayMs, Math.max(0, most - LOGIN_POLICY.slowAfter) * LOGIN_POLICY.delayStepMs),
+    lockedSeconds: Math.max(0, ...reached.map((r) => secondsUntilWindowEnds(r, now))),
+  };
+}
+
+/**
+ * After the right password: gives back this attempt's own count (in the same window only), so the owner's
+ * logins do not use up the limit. Never lowers a count below the failures it holds, so it never lifts a lock.
+ */
+export function releaseAttempt(attempt: Attempt): SQL | null {
+  if (attempt.counted.length === 0) return null;
+  const mine = sql.join(
+    attempt.counted.map((r) => sql`(key = ${r.key} AND window_start = ${r.window_start})`),
+    sql` OR `,
+  );
+  return sql`UPDATE login_failures SET failures = failures - 1 WHERE failures > 0 AND (${mine})`;
+}
+
+export async function isKnownAddress(db: Database, userId: string, address: string | null): Promise<boolean> {
+  if (!address) return false;
+  const row = await db.get<{ one: number } | undefined>(
+    sql`SELECT 1 AS one FROM login_known_addresses WHERE user_id = ${userId} AND address = ${address}`,
+  );
+  return row !== undefined;
+}
+
+/** Remembers an address the user has logged in from (exempt from the per-username lock from now on). */
+export function rememberAddress(userId: string, address: string): SQL {
+  const now = new Date().toISOString();
+  return sql`INSERT INTO login_known_addresses (user_id, address, last_login_at) VALUES (${userId}, ${address}, ${now})
+    ON CONFLICT (user_id, address) DO UPDATE SET last_login_at = excluded.last_login_at`;
 }

@@ -1,4 +1,6 @@
 import { eq, sql } from "drizzle-orm";
+import { type AuditContext, auditInsert } from "../audit/audit";
+import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
 import { ApiError } from "../http/problem";
@@ -19,7 +21,8 @@ function isUniqueViolation(err: unknown): boolean {
   return text.includes("UNIQUE constraint failed");
 }
 
-export async function createUser(db: Database, input: NewUser): Promise<UserRow> {
+/** Inserts the user and its `user.sign_up` audit entry in one batch. */
+export async function createUser(db: Database, input: NewUser, audit: AuditContext): Promise<UserRow> {
   const now = new Date().toISOString();
   const row: UserRow = {
     id: newId("usr"),
@@ -32,7 +35,7 @@ export async function createUser(db: Database, input: NewUser): Promise<UserRow>
     updatedAt: now,
   };
   try {
-    await db.insert(users).values(row);
+    await runBatch(db, [db.insert(users).values(row), auditInsert(audit, { userId: row.id, action: "user.sign_up" })]);
   } catch (err) {
     if (isUniqueViolation(err)) throw new ApiError("conflict", "That username is taken");
     throw err;
@@ -68,17 +71,18 @@ export function publicUser(row: UserRow) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
 }
 
-/** Revokes every token issued so far (logout, password change). */
-export async function bumpTokenVersion(db: Database, userId: string): Promise<void> {
-  await db
+/** The statement that revokes every token issued so far (logout), to batch with its audit entry. */
+export function bumpTokenVersion(db: Database, userId: string) {
+  return db
     .update(users)
     .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
     .where(eq(users.id, userId));
 }
 
-export async function setPassword(db: Database, userId: string, password: string): Promise<void> {
-  await db
+/** The statement that sets a new password and revokes every token, to batch with its audit entry. */
+export function setPassword(db: Database, userId: string, passwordHash: string) {
+  return db
     .update(users)
-    .set({ passwordHash: await hashPassword(password), tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
+    .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
     .where(eq(users.id, userId));
 }

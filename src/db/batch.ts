@@ -1,5 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import { type ApiError, validationError } from "../http/problem";
 import type { Database } from "./client";
 
 const dialect = new SQLiteAsyncDialect();
@@ -16,5 +17,26 @@ export async function runBatch(db: Database, statements: Statement[]): Promise<D
     const query = "toSQL" in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
     return d1.prepare(query.sql).bind(...query.params);
   });
-  return d1.batch(prepared);
+  try {
+    return await d1.batch(prepared);
+  } catch (err) {
+    if (isRollupLimit(err)) throw rollupLimitError();
+    throw err;
+  }
+}
+
+/** The largest day total (credit or debit, per user and currency) that stays an exact 64-bit integer. */
+export const MAX_DAY_TOTAL_MINOR = 9_223_372_036_854_775_807n;
+
+/** Migration 0004's triggers abort a batch whose rollup change would leave a day total that is not an exact integer. */
+function isRollupLimit(err: unknown): boolean {
+  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  return text.includes("rollup_limit_exceeded");
+}
+
+function rollupLimitError(): ApiError {
+  return validationError(
+    [{ path: "transaction_amount", message: `a day's total per currency must stay at most ${MAX_DAY_TOTAL_MINOR} minor units` }],
+    `This change would take a day's credit or debit total past ${MAX_DAY_TOTAL_MINOR} minor units (2^63 - 1); nothing was stored`,
+  );
 }

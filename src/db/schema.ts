@@ -90,7 +90,7 @@ export const deadLetters = sqliteTable("dead_letters", {
 });
 
 /**
- * Fault injection for local tests and stress runs (src/dev/faults.ts). Read only when ENVIRONMENT is not "production".
+ * Fault injection for local tests and stress runs. Read only when ENVIRONMENT is "development" or "test" (isLocal).
  * Names: "consumer_fail_users" (JSON array of user ids), "queue_send_fail" (probability, "1" = always).
  */
 export const faultSwitches = sqliteTable("fault_switches", {
@@ -141,3 +141,16 @@ export const loginFailures = sqliteTable("login_failures", {
   windowStart: text("window_start").notNull(),
   lockedUntil: text("locked_until"),
 });
+
+/** Addresses each user has logged in from successfully: exempt from the per-username lock (see auth/throttle.ts). */
+export const loginKnownAddresses = sqliteTable(
+  "login_known_addresses",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    address: text("address").notNull(),
+    lastLoginAt: text("last_login_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);

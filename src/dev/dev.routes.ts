@@ -9,6 +9,7 @@ import { getDb } from "../db/client";
 import type { AppEnv } from "../http/context";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
+import { isLocal } from "../lib/environment";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
 
@@ -30,7 +31,7 @@ const SeedBody = z.strictObject({
  */
 export const devRouter = new Hono<AppEnv>()
   .use("/__dev/*", async (c, next) => {
-    if (c.env.ENVIRONMENT === "production") throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    if (!isLocal(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
     return next();
   })
   .post("/__dev/seed", requireAuth, async (c) => {

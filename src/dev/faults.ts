@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { isLocal } from "../lib/environment";
 
 export interface Faults {
   consumerFailUsers: ReadonlySet<string>;
@@ -9,9 +10,9 @@ export interface Faults {
 
 const NONE: Faults = { consumerFailUsers: new Set(), queueSendFailRate: 0 };
 
-/** Local-only fault switches (table fault_switches); production never reads them. */
+/** Local-only fault switches (table fault_switches); read only when isLocal(env). */
 export async function activeFaults(env: Env, db: Database): Promise<Faults> {
-  if (env.ENVIRONMENT === "production") return NONE;
+  if (!isLocal(env)) return NONE;
   const rows = await db.all<{ name: string; value: string }>(sql`SELECT name, value FROM fault_switches`);
   const faults = { consumerFailUsers: new Set<string>(), queueSendFailRate: 0 };
   for (const { name, value } of rows) {

@@ -1,6 +1,8 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { configurationProblem } from "../http/config-check";
 import type { AppEnv } from "../http/context";
 import { createRouter } from "../http/create-app";
+import { ApiError } from "../http/problem";
 import { DOCS_CSP } from "../http/security";
 
 export const OPENAPI_INFO = {
@@ -69,4 +71,9 @@ export const docsRouter = createRouter()
     c.header("content-security-policy", DOCS_CSP);
     return c.html(indexPage);
   })
-  .get("/health", (c) => c.json({ status: "ok" }));
+  // 503 while requireSafeConfiguration refuses API requests (the cause is logged there, not shown here).
+  .get("/health", (c) => {
+    if (configurationProblem(c.env))
+      throw new ApiError("service_unavailable", "The server refuses API requests: its configuration is unsafe");
+    return c.json({ status: "ok" }, 200);
+  });

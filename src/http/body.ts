@@ -168,6 +168,12 @@ function parseJsonBody(bytes: Uint8Array): unknown {
   return value;
 }
 
+/** The charset parameter of a Content-Type, lower-cased, or null when none is declared. */
+function declaredCharset(contentType: string): string | null {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  return match ? (match[1] ?? match[2] ?? "").toLowerCase() : null;
+}
+
 export interface BodySchemas {
   json?: ZodType;
   form?: ZodType;
@@ -184,6 +190,10 @@ export function validateBody(schemas: BodySchemas): MiddlewareHandler<AppEnv> {
     const mediaType = mediaTypeOf(c);
     const bytes = await requestBytes(c);
     if (schemas.json && JSON_MEDIA_TYPE.test(mediaType)) {
+      const charset = declaredCharset(c.req.header("content-type") ?? "");
+      if (charset !== null && charset !== "utf-8" && charset !== "utf8") {
+        throw new ApiError("unsupported_media_type", `JSON bodies must be UTF-8, not ${JSON.stringify(charset)}`);
+      }
       c.req.addValidatedData("json", parseOrThrow(schemas.json, parseJsonBody(bytes)) as object);
     } else if (schemas.form && mediaType === FORM_MEDIA_TYPE) {
       const text = decodeUtf8(bytes);

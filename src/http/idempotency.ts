@@ -2,6 +2,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { type Database, getDb } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
+import { logEvent } from "../lib/log";
 import { requestBytes } from "./body";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
@@ -12,14 +13,28 @@ const TTL_MS = 24 * 60 * 60 * 1000;
 const ABANDONED_MS = 60 * 1000;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"];
 
+/** Stored answers above this are replaced by a short stand-in: a D1 row holds at most 2 MB. */
+export const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
+
+async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data));
+}
+
+/** The fingerprint key: HMAC(JWT_SECRET, "idempotency"), so the signing secret itself keys nothing else. */
+export function fingerprintKey(secret: string): Promise<Uint8Array> {
+  const encoder = new TextEncoder();
+  return hmac(encoder.encode(secret), encoder.encode("idempotency"));
+}
+
 async function fingerprint(secret: string, method: string, path: string, body: Uint8Array): Promise<string> {
   // Keyed, so a stored fingerprint of a body with a password in it cannot be brute-forced.
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await fingerprintKey(secret);
   const head = new TextEncoder().encode(`${method}\n${path}\n`);
   const data = new Uint8Array(head.byteLength + body.byteLength);
   data.set(head);
   data.set(body, head.byteLength);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
+  const mac = await hmac(key, data);
   return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -112,11 +127,21 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
     return;
   }
   const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h) as string]] : [])));
-  const body = await c.res.clone().text();
-  await db
-    .update(idempotencyKeys)
-    .set({ state: "done", status: c.res.status, headers: JSON.stringify(headers), body })
-    .where(where);
+  let body = await c.res.clone().text();
+  if (new TextEncoder().encode(body).byteLength > MAX_STORED_ANSWER_BYTES) {
+    // The write is committed whatever happens here: keep the key (a retry must not redo it) with a short answer.
+    body = JSON.stringify({ message: "The first answer was too large to keep; the request was processed", status: c.res.status });
+    headers["content-type"] = "application/json";
+  }
+  try {
+    await db
+      .update(idempotencyKeys)
+      .set({ state: "done", status: c.res.status, headers: JSON.stringify(headers), body })
+      .where(where);
+  } catch (err) {
+    // Never turn a committed write into a 500: the client gets its answer; a retry finds the key still "running".
+    logEvent("idempotency.store_failed", { request_id: c.get("requestId"), error: String(err) });
+  }
 };
 
 /** Drops expired keys (run by the cron trigger). */

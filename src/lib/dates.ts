@@ -32,9 +32,26 @@ export function parseTimestamp(text: string): string | null {
   return /^\d{4}-/.test(iso) && iso >= "1000" ? iso : null;
 }
 
-/** The UTC instant just after the given "YYYY-MM-DD" day ends. */
+/**
+ * An exclusive upper bound past every accepted instant: stored instants are 4-digit-year ISO strings, so
+ * "9999-12-32…" sorts after all of them, while the real next instant ("+010000-01-01…") would sort first.
+ */
+export const END_OF_TIME = "9999-12-32T00:00:00.000Z";
+
+/** An instant as a sortable 4-digit-year ISO string, or END_OF_TIME past year 9999. */
+function sortableInstant(date: Date): string {
+  const iso = date.toISOString();
+  return /^\d{4}-/.test(iso) ? iso : END_OF_TIME;
+}
+
+/** The UTC instant just after the given "YYYY-MM-DD" day ends (END_OF_TIME after 9999-12-31). */
 export function nextDayStart(day: string): string {
   const date = new Date(`${day}T00:00:00.000Z`);
   date.setUTCDate(date.getUTCDate() + 1);
-  return date.toISOString();
+  return sortableInstant(date);
+}
+
+/** The instant 1 ms after the given UTC instant, as an exclusive range end (END_OF_TIME after year 9999). */
+export function nextInstant(utc: string): string {
+  return sortableInstant(new Date(Date.parse(utc) + 1));
 }

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { validationError } from "../http/problem";
@@ -43,4 +44,19 @@ export function toPage<T>(rows: T[], limit: number, position: (row: T) => Cursor
   const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
   return { rows: page, hasMore, nextCursor: hasMore && last ? encodeCursor(position(last)) : null };
+}
+
+/**
+ * A page-size query parameter: decimal digits only (Number() would also read "0x10", "1e2" or " 16 "),
+ * then 1..max; absent means `fallback`.
+ */
+export function pageLimit(max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d{1,6}$/, "must be a decimal integer")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .optional()
+    .transform((v) => v ?? fallback)
+    .openapi({ type: "integer", minimum: 1, maximum: max, default: fallback });
 }

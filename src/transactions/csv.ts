@@ -44,6 +44,9 @@ export function recordToCsv(record: TransactionRecord): string {
 
 /** Validates the header row itself, so a file with no data rows is checked too. */
 function checkHeader(header: string[]): string[] {
+  const repeated = header.find((c, i) => header.indexOf(c) !== i);
+  // Like a duplicate JSON key: which of the two cells counts would be a guess.
+  if (repeated !== undefined) throw new ApiError("bad_request", `The CSV header repeats the column ${JSON.stringify(repeated)}`);
   const unknown = header.filter((c) => !WRITABLE.has(c) && !READ_ONLY.has(c));
   if (unknown.length > 0) {
     throw new ApiError("validation_failed", "The CSV header has unknown columns", {
@@ -53,7 +56,12 @@ function checkHeader(header: string[]): string[] {
   return header;
 }
 
-interface ImportRow {
+/** Data rows per import file; beyond this the import is refused (413) before anything is validated. */
+export const MAX_IMPORT_ROWS = 100_000;
+/** Errors listed in an import answer; `error_count` has the total. Keeps answers (and their stored replays) small. */
+export const MAX_REPORTED_ERRORS = 1_000;
+
+export interface ImportRow {
   line: number;
   item: Record<string, string>;
   /** The row's `id` column, when the file is an export: the caller's own row makes it a duplicate. */
@@ -69,10 +77,22 @@ interface ImportRow {
 export function parseImportCsv(text: string): ImportRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, { columns: checkHeader, bom: true, skip_empty_lines: true, trim: false, info: true, relax_column_count: false });
+    // One record past the cap is enough to refuse, and keeps memory bounded whatever the file holds.
+    records = parse(text, {
+      columns: checkHeader,
+      bom: true,
+      skip_empty_lines: true,
+      trim: false,
+      info: true,
+      relax_column_count: false,
+      to: MAX_IMPORT_ROWS + 1,
+    });
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError("bad_request", `The CSV could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (records.length > MAX_IMPORT_ROWS) {
+    throw new ApiError("payload_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows; split the file`);
   }
   return records.map(({ record, info }) => {
     const item: Record<string, string> = {};

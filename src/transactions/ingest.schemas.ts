@@ -68,8 +68,9 @@ export const ImportResultSchema = z
     rows: z.number().int().openapi({ example: 3 }),
     added: z.number().int().openapi({ example: 2, description: "Stored (or, in a dry run, that would be stored)" }),
     duplicates: z.number().int().openapi({ example: 1 }),
+    error_count: z.number().int().openapi({ example: 0, description: "Invalid rows in all (errors lists the first 1,000)" }),
     errors: z.array(z.object({ line: z.number().int().openapi({ example: 4 }), errors: FieldErrors })),
   })
-  .openapi("ImportResult", { example: { dry_run: false, rows: 3, added: 2, duplicates: 1, errors: [] } });
+  .openapi("ImportResult", { example: { dry_run: false, rows: 3, added: 2, duplicates: 1, error_count: 0, errors: [] } });
 
 export const ExportQuerySchema = ListQuerySchema.omit({ limit: true, cursor: true });

@@ -1,6 +1,6 @@
 import type { WriteContext } from "../analytics/ledger";
 import type { AuditAction } from "../audit/audit";
-import { type FieldError, validationError } from "../http/problem";
+import { ApiError, type FieldError, validationError } from "../http/problem";
 import { zodFieldErrors } from "../http/validation";
 import { existingExternalIds, existingIds, insertTransactions } from "./insert";
 import { CreateTransactionSchema } from "./transactions.schemas";
@@ -108,15 +108,23 @@ export async function ingestTransactions(
     for (let i = 0; i < toInsert.length; i += INGEST_BATCH_ROWS) {
       const chunk = toInsert.slice(i, i + INGEST_BATCH_ROWS);
       const ids = chunk.map((p) => p.row.id);
-      const written = await insertTransactions(
-        ctx,
-        userId,
-        chunk.map((p) => p.row),
-        {
-          action: options.action,
-          details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
-        },
-      );
+      let written: Awaited<ReturnType<typeof insertTransactions>>;
+      try {
+        written = await insertTransactions(
+          ctx,
+          userId,
+          chunk.map((p) => p.row),
+          {
+            action: options.action,
+            details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
+          },
+        );
+      } catch (err) {
+        // Earlier chunks are committed: a chunk refused for the day-total limit becomes its rows' errors, not a 422 for all.
+        if (options.atomic || !(err instanceof ApiError && err.options.errors)) throw err;
+        for (const p of chunk) results.push({ index: p.index, status: "error", errors: err.options.errors });
+        continue;
+      }
       // Not inserted means a concurrent request stored the same external_id first: report its id.
       const lost = chunk.filter((p) => !written.inserted.has(p.row.id));
       const winners = await existingExternalIds(

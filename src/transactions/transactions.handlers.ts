@@ -3,8 +3,8 @@ import { getDb } from "../db/client";
 import { decodeUtf8, mediaTypeOf, requestBytes } from "../http/body";
 import type { AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
-import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
-import { csvLine, EXPORT_COLUMNS, parseImportCsv, recordToCsv } from "./csv";
+import { ifNoneMatchHits, parseIfMatch, quoteEtag } from "../lib/etag";
+import { csvLine, EXPORT_COLUMNS, MAX_REPORTED_ERRORS, parseImportCsv, recordToCsv } from "./csv";
 import { ingestTransactions } from "./ingest";
 import type * as routes from "./transactions.routes";
 import * as service from "./transactions.service";
@@ -40,14 +40,19 @@ export const updateTransaction: AppRouteHandler<typeof routes.updateTransaction>
     user.id,
     c.req.valid("param").transaction_id,
     c.req.valid("json"),
-    ifMatchTag(c.req.header("if-match")),
+    parseIfMatch(c.req.header("if-match")),
   );
   c.header("etag", quoteEtag(row.etag));
   return c.json(service.toRecord(row, user), 200);
 };
 
 export const deleteTransaction: AppRouteHandler<typeof routes.deleteTransaction> = async (c) => {
-  const id = await service.deleteTransaction(writeContext(c), c.get("user").id, c.req.valid("param").transaction_id);
+  const id = await service.deleteTransaction(
+    writeContext(c),
+    c.get("user").id,
+    c.req.valid("param").transaction_id,
+    parseIfMatch(c.req.header("if-match")),
+  );
   return c.json({ message: "success" as const, id }, 200);
 };
 
@@ -78,12 +83,14 @@ export const importTransactions: AppRouteHandler<typeof routes.importTransaction
     rows.map((r) => ({ body: r.item, exportedId: r.id })),
     { atomic: false, dryRun, action: "transaction.import" },
   );
+  const failures = outcome.results.filter((r) => r.status === "error");
   const body = {
     dry_run: dryRun,
     rows: rows.length,
     added: outcome.created,
     duplicates: outcome.duplicates,
-    errors: outcome.results.flatMap((r) => (r.status === "error" ? [{ line: rows[r.index]?.line ?? 0, errors: r.errors ?? [] }] : [])),
+    error_count: failures.length,
+    errors: failures.slice(0, MAX_REPORTED_ERRORS).map((r) => ({ line: rows[r.index]?.line ?? 0, errors: r.errors ?? [] })),
   };
   return outcome.created > 0 && !dryRun ? c.json(body, 201) : c.json(body, 200);
 };

@@ -85,16 +85,21 @@ export const getTransaction = createRoute({
   },
 });
 
+/** If-Match (RFC 9110): a bare * or a list of the strong ETags the client accepts. */
+const IfMatchHeaders = IdempotencyHeaders.extend({ "if-match": z.string().optional().openapi({ example: '"9f86d081884c7d659a2feaa0"' }) });
+
 export const updateTransaction = createRoute({
   ...write,
   method: "put",
   path: "/api/v1/transaction/update/{transaction_id}",
   operationId: "updateTransaction",
   summary: "Change any non-empty subset of a transaction's writable fields",
-  description: "Send `If-Match` with the ETag you read for optimistic concurrency: a changed record answers 412.",
+  description:
+    "Send `If-Match` with the ETag you read for optimistic concurrency: a changed record answers 412. Without it, an update " +
+    "that keeps losing to concurrent writers answers 409: read the record again and retry.",
   request: {
     params: TransactionIdParams,
-    headers: IdempotencyHeaders.extend({ "if-match": z.string().optional().openapi({ example: '"9f86d081884c7d659a2feaa0"' }) }),
+    headers: IfMatchHeaders,
     body: jsonBody(UpdateTransactionSchema),
   },
   responses: {
@@ -109,10 +114,11 @@ export const deleteTransaction = createRoute({
   path: "/api/v1/transaction/delete/{transaction_id}",
   operationId: "deleteTransaction",
   summary: "Delete a transaction",
-  request: { params: TransactionIdParams, headers: IdempotencyHeaders },
+  description: "Send `If-Match` with the ETag you read to delete only that version: a changed record answers 412.",
+  request: { params: TransactionIdParams, headers: IfMatchHeaders },
   responses: {
     200: jsonContent(DeletedSchema, "Deleted"),
-    ...problemResponses("unauthorized", "not_found", "validation_failed"),
+    ...problemResponses("unauthorized", "not_found", "precondition_failed", "validation_failed"),
   },
 });
 
@@ -144,8 +150,8 @@ export const importTransactions = createRoute({
   summary: "Import transactions from CSV",
   description:
     "A header row names the columns like the record's fields (the export's format is accepted unchanged; read-only columns such as " +
-    "`id` and `created_at` are ignored, and `id` is used as `external_id` when that column is empty, so re-importing is safe). Up to 10 MB. " +
-    "`dry_run=true` only validates.",
+    "`id` and `created_at` are ignored, and `id` is used as `external_id` when that column is empty, so re-importing is safe). Up to 10 MB and 100,000 rows " +
+    "(413 beyond). Invalid rows are reported by line, the first 1,000 of them, with `error_count` for all. `dry_run=true` only validates.",
   request: {
     query: ImportQuerySchema,
     headers: IdempotencyHeaders,

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { keepNumberExact } from "../http/body";
 import { CurrencyCode } from "../lib/currencies";
-import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
+import { isDateOnly, nextDayStart, nextInstant, parseTimestamp } from "../lib/dates";
+import { pageLimit } from "../lib/keyset";
 import { DECIMAL_AMOUNT, parseAmount } from "../lib/money";
 
 export const TRANSACTION_TYPES = ["credit", "debit"] as const;
@@ -26,9 +27,7 @@ export const Timestamp = timestampInput((utc) => utc).openapi({
 });
 
 /** An inclusive end of range ("YYYY-MM-DD" covers that whole day), turned into an exclusive upper bound. */
-export const RangeEnd = timestampInput((utc, input) =>
-  isDateOnly(input) ? nextDayStart(input) : new Date(Date.parse(utc) + 1).toISOString(),
-).openapi({
+export const RangeEnd = timestampInput((utc, input) => (isDateOnly(input) ? nextDayStart(input) : nextInstant(utc))).openapi({
   type: "string",
   example: "2026-12-31",
   description: "Inclusive end; a plain date includes that whole day",
@@ -144,7 +143,7 @@ export const TransactionIdParams = z.object({
 });
 
 export const ListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 }),
+  limit: pageLimit(1000, 100).openapi({ example: 100 }),
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor from the previous page" }),
   from: Timestamp.optional().openapi({ description: "Only transactions on or after this date/time" }),
   to: RangeEnd.optional(),

@@ -1,10 +1,11 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { commitWrite, type WriteContext } from "../analytics/ledger";
 import { factsOf } from "../audit/audit";
 import type { AuthUser } from "../auth/users";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import { ApiError, validationError } from "../http/problem";
+import { type IfMatch, ifMatchPasses } from "../lib/etag";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
@@ -123,13 +124,11 @@ export async function updateTransaction(
   userId: string,
   id: string,
   patch: UpdateTransactionInput,
-  ifMatch?: string,
+  ifMatch?: IfMatch,
 ): Promise<TransactionRow> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(ctx.db, userId, id);
-    if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag) {
-      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
-    }
+    if (!ifMatchPasses(ifMatch, current.etag)) throw stale();
     const currency = patch.currency ?? current.currency;
     const amountMinor =
       patch.transaction_amount !== undefined
@@ -165,10 +164,13 @@ export async function updateTransaction(
       ([updated]) => updated?.meta.changes === 1,
     );
     if (results[0]?.meta.changes === 1) return updatedRow;
-    if (ifMatch !== undefined && ifMatch !== "*")
-      throw new ApiError("precondition_failed", "The transaction has changed since it was read");
+    // With a list of tags, the row changed under us: whether it still passes is decided on the fresh row.
   }
   throw new ApiError("conflict", "The transaction is being changed concurrently; retry");
+}
+
+function stale(): ApiError {
+  return new ApiError("precondition_failed", "The transaction has changed since it was read");
 }
 
 /** Guarantees `updated_at` moves forward even within the same millisecond. */
@@ -178,14 +180,21 @@ function laterThan(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
-export async function deleteTransaction(ctx: WriteContext, userId: string, id: string): Promise<string> {
-  const target = owned(userId, id);
+export async function deleteTransaction(ctx: WriteContext, userId: string, id: string, ifMatch?: IfMatch): Promise<string> {
+  // With If-Match, every statement is guarded by the tags listed, so a stale delete changes nothing.
+  const tags = ifMatch === undefined || ifMatch === "*" ? undefined : ifMatch;
+  const target = tags
+    ? (and(owned(userId, id), tags.length > 0 ? inArray(transactions.etag, [...tags]) : sql`0`) as SQL)
+    : owned(userId, id);
   const { results } = await commitWrite(
     ctx,
     { userId, removes: target, audit: { action: "transaction.delete", fromRow: "before", where: target } },
     [ctx.db.delete(transactions).where(target)],
     ([deleted]) => deleted?.meta.changes === 1,
   );
-  if (results[0]?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
+  if (results[0]?.meta.changes !== 1) {
+    if (tags) await getTransaction(ctx.db, userId, id); // 404 when it does not exist at all
+    throw tags ? stale() : new ApiError("not_found", "Transaction not found");
+  }
   return id;
 }
