@@ -1,5 +1,6 @@
 import { analyticsRouter } from "./analytics";
 import { authRouter } from "./auth";
+import { dashboardRouter } from "./dashboard/dashboard.routes";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
@@ -36,6 +37,9 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 
 // Chained so the RPC type keeps every route.
 const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+
+// The dashboard page (a client of the API above, not part of it).
+app.route("/", dashboardRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);
