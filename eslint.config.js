@@ -31,6 +31,22 @@ export default tseslint.config(
     languageOptions: { globals: { window: "readonly", SwaggerUIBundle: "readonly" } },
   },
   {
+    files: ["public/dashboard/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        sessionStorage: "readonly",
+        fetch: "readonly",
+        URLSearchParams: "readonly",
+        FormData: "readonly",
+        Intl: "readonly",
+        HTMLElement: "readonly",
+      },
+    },
+  },
+  {
     files: ["scripts/**/*.mjs"],
     languageOptions: {
       globals: {
