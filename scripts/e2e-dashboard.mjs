@@ -97,20 +97,22 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return /** @type {Promise<any>} */ (res.json());
   };
-  const token = () => page.evaluate(() => sessionStorage.getItem("finanalyze.dashboard.token") ?? "");
+  /** The page's token (sessionStorage, where app.js keeps it). @returns {Promise<string>} */
+  const token = () => page.evaluate('sessionStorage.getItem("finanalyze.dashboard.token") ?? ""');
   /** @param {string} key */
-  const tableRows = (key) =>
-    page.$$eval(`[data-table="${key}"] tbody tr`, (rows) =>
-      rows.map((r) => [.../** @type {HTMLTableRowElement} */ (r).cells].map((c) => (c.textContent ?? "").trim())),
+  const tableRows = async (key) =>
+    Promise.all(
+      (await page.locator(`[data-table="${key}"] tbody tr`).all()).map(async (row) =>
+        (await row.locator("th, td").allTextContents()).map((text) => text.trim()),
+      ),
     );
-  /** Waits for a load the page started to finish. */
+  /** Waits for a load the page started to finish: its status line, or an error notice. */
   const loaded = async () => {
-    await page.waitForFunction(() => {
-      const status = document.getElementById("status")?.textContent ?? "";
-      const notice = document.getElementById("notice");
-      return status.startsWith("Figures computed") || (notice && !notice.hidden);
-    });
     const notice = page.locator("#notice");
+    await page
+      .locator("#status", { hasText: /^Figures computed/ })
+      .or(notice.filter({ visible: true }))
+      .waitFor();
     if (await notice.isVisible()) throw new Error(`the page shows: ${await notice.textContent()}`);
   };
   /**
@@ -315,7 +317,7 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       async () => {
         await page.setViewportSize({ width: 375, height: 812 });
         await loadAfter(() => page.selectOption("#range", "12m"));
-        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        const width = await page.evaluate("document.documentElement.scrollWidth");
         assert(width <= 375, `the page is ${width} px wide at 375 px`);
         await page.screenshot({ path: join(OUT, "dashboard-375.png"), fullPage: true });
         await page.setViewportSize({ width: 1440, height: 1000 });

@@ -454,10 +454,13 @@ function renderTransactions(page) {
   const tz = capabilities?.listTz ? timeZone() : undefined;
   const rows = page.data.map((t) =>
     el("tr", { "data-id": t.id, class: t.transaction_type }, [
-      el("th", { scope: "row", text: dateTime(t.transaction_date, tz) }),
+      el("th", { scope: "row" }, [
+        dateTime(t.transaction_date, tz).slice(0, 10),
+        el("span", { class: "time", text: dateTime(t.transaction_date, tz).slice(10) }),
+      ]),
       el("td", { text: t.description ?? "" }),
-      el("td", { text: t.transaction_type }),
-      el("td", { text: t.status }),
+      el("td", { class: "optional", text: t.transaction_type }),
+      el("td", { class: "optional", text: t.status }),
       el("td", {
         class: "num amount",
         text: `${t.transaction_type === "debit" ? "−" : "+"}${groupAmount(t.transaction_amount)} ${t.currency}`,
@@ -479,7 +482,7 @@ function renderTransactions(page) {
             "tr",
             {},
             ["Date", "Description", "Type", "Status", "Amount"].map((h, i) =>
-              el("th", { scope: "col", class: i === 4 ? "num" : "", text: h }),
+              el("th", { scope: "col", class: i === 4 ? "num" : i > 1 ? "optional" : "", text: h }),
             ),
           ),
         ]),
