@@ -398,12 +398,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const persistTo = ".wrangler/e2e-dashboard";
   mkdirSync(OUT, { recursive: true });
   const worker = await startLocalWorker({ port, persistTo });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox"],
-  });
   let failed = 0;
+  /** @type {import("playwright-core").Browser | undefined} */
+  let browser;
   try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox"],
+    });
     await dashboardE2e({
       base: worker.base,
       browser,
@@ -427,7 +429,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       },
     });
   } finally {
-    await browser.close();
+    await browser?.close();
     await worker.stop();
   }
   console.log(failed ? `dashboard e2e: ${failed} failed or skipped` : "dashboard e2e: PASSED");

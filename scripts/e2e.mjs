@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { dashboardE2e } from "./e2e-dashboard.mjs";
 import { root, startLocalWorker } from "./lib/local-worker.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8796);
@@ -449,6 +450,8 @@ async function main() {
       await redoc.close();
       return `${found.length}/${operations.length} operations (section, menu item and summary)`;
     });
+
+    await dashboardE2e({ base, browser: launched, step, persistTo: PERSIST });
 
     await step("No non-local request was attempted", async () => {
       const unexpectedCsp = cspBlocked.filter((c) => !KNOWN_CSP_BLOCKED.has(c.url));
