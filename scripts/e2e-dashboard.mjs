@@ -40,18 +40,37 @@ function assertEqual(actual, expected, what) {
 /** A table cell's amount back as the API's decimal string ("1,234.50" → "1234.50"). @param {string} text */
 const plain = (text) => text.replaceAll(",", "");
 
-/** YYYY-MM-DD of today in UTC, and the day `n` days before. */
-function utcDay(offsetDays = 0) {
-  const d = new Date();
+/**
+ * YYYY-MM-DD of today in a time zone, moved by `offsetDays` (the dashboard's days are those of its time zone).
+ * @param {string} timeZone
+ */
+function day(timeZone, offsetDays = 0) {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const d = new Date(`${today}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + offsetDays);
   return d.toISOString().slice(0, 10);
 }
 
-/** The first day of the month 11 months before this one (the dashboard's "last 12 months"). */
-function twelveMonthsFrom() {
-  const d = new Date(`${utcDay().slice(0, 7)}-01T00:00:00Z`);
+/** The first day of the month 11 months before this one (the dashboard's "last 12 months"). @param {string} timeZone */
+function twelveMonthsFrom(timeZone) {
+  const d = new Date(`${day(timeZone).slice(0, 7)}-01T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() - 11);
   return d.toISOString().slice(0, 10);
+}
+
+/**
+ * What the server offers beyond the base API, from its OpenAPI document (as public/dashboard/api.js reads it).
+ * @param {string} base
+ */
+async function serverCapabilities(base) {
+  const doc = /** @type {any} */ (await (await fetch(`${base}/openapi.json`)).json());
+  /** @param {string} path */
+  const hasTz = (path) => (doc.paths?.[path]?.get?.parameters ?? []).some((/** @type {any} */ p) => p.in === "query" && p.name === "tz");
+  return {
+    analyticsTz: hasTz("/api/v1/transaction/analytics/{user_id}"),
+    listTz: hasTz("/api/v1/transaction/all"),
+    recurring: Boolean(doc.paths?.["/api/v1/transaction/recurring"]?.get),
+  };
 }
 
 /**
@@ -91,6 +110,9 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
     if (res.status() >= 500) console.log(`  (${line} answered ${(await res.text().catch(() => "")).slice(0, 500)})`);
   });
 
+  const caps = await serverCapabilities(base);
+  /** The page's time zone: its picker where the API takes `tz`, else UTC (the API's days). */
+  const pageTz = async () => (caps.analyticsTz ? page.locator("#tz").inputValue() : "UTC");
   /** @param {string} path @param {string} token */
   const api = async (path, token) => {
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -135,13 +157,16 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
    * @param {{ currency?: string, from?: string, to?: string }} expected
    */
   const matchesApi = async (requests, expected) => {
+    /** @type {Record<string, string>} */
     const query = Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== undefined));
-    assertEqual(Object.fromEntries(requests.analytics), query, "the page's analytics query");
-    assertEqual(Object.fromEntries(requests.list), { limit: String(PAGE_SIZE), ...query }, "the page's list query");
-    const qs = new URLSearchParams(/** @type {Record<string, string>} */ (query)).toString();
+    /** @type {Record<string, string>} */
+    const tz = caps.analyticsTz ? { tz: await pageTz() } : {};
+    const listQuery = { limit: String(PAGE_SIZE), ...query, ...(caps.listTz ? tz : {}) };
+    assertEqual(Object.fromEntries(requests.analytics), { ...query, ...tz }, "the page's analytics query");
+    assertEqual(Object.fromEntries(requests.list), listQuery, "the page's list query");
     const t = await token();
-    const a = await api(`/api/v1/transaction/analytics/me?${qs}`, t);
-    const list = await api(`/api/v1/transaction/all?limit=${PAGE_SIZE}&${qs}`, t);
+    const a = await api(`/api/v1/transaction/analytics/me?${new URLSearchParams({ ...query, ...tz })}`, t);
+    const list = await api(`/api/v1/transaction/all?${new URLSearchParams(listQuery)}`, t);
 
     const figures = await page.$$eval("[data-figure]", (nodes) =>
       Object.fromEntries(nodes.map((n) => [n.getAttribute("data-figure"), n.querySelector(".value")?.textContent ?? ""])),
@@ -188,16 +213,24 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       ]),
       "currency table",
     );
-    for (const [key, field] of /** @type {const} */ ([
-      ["categories", "by_category"],
-      ["merchants", "top_merchants"],
-    ])) {
+    // Sections of features the API may not have yet: shown exactly when the answer has the field.
+    /** @type {[string, string, (row: any) => string[]][]} */
+    const optional = [
+      ["categories", "by_category", (c) => [c.name ?? "Uncategorised", String(c.transaction_count), c.total_debit, c.total_credit]],
+      ["merchants", "top_merchants", (m) => [m.merchant, String(m.transaction_count), m.total_debit]],
+    ];
+    for (const [key, field, row] of optional) {
       const shown = await page.locator(`#${key}`).isVisible();
       assert(
         shown === Array.isArray(a[field]),
         `section ${key} ${shown ? "shown" : "hidden"} but the API ${a[field] ? "has" : "has no"} ${field}`,
       );
-      if (shown && a[field].length) assert((await tableRows(key)).length === a[field].length, `${key} table rows differ from ${field}`);
+      if (shown && a[field].length)
+        assertEqual(
+          (await tableRows(key)).map(([name, ...rest]) => [name, ...rest.map(plain)]),
+          a[field].map(row),
+          `${key} table`,
+        );
     }
     const ids = await page.$$eval('[data-table="latest"] tbody tr', (rows) => rows.map((r) => r.getAttribute("data-id")));
     assertEqual(
@@ -205,6 +238,16 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       list.data.map((/** @type {any} */ t) => t.id),
       "latest transactions",
     );
+    const recurringShown = await page.locator("#recurring").isVisible();
+    assert(
+      recurringShown === caps.recurring,
+      `recurring section ${recurringShown ? "shown" : "hidden"}; the server ${caps.recurring ? "has" : "has no"} the route`,
+    );
+    if (caps.recurring) {
+      const { streams } = await api(`/api/v1/transaction/recurring${caps.analyticsTz ? `?${new URLSearchParams(tz)}` : ""}`, t);
+      const rows = streams.length ? await tableRows("recurring") : [];
+      assert(rows.length === streams.length, `recurring table has ${rows.length} rows, the API ${streams.length} streams`);
+    }
     return {
       a,
       list,
@@ -229,6 +272,7 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
         await page.goto(`${base}/`);
         await page.locator('a[href="/dashboard"]').click();
         await page.locator("#sign-in").waitFor();
+        await page.screenshot({ path: join(OUT, "dashboard-sign-in.png") });
         await page.fill("#sign-in input[name=username]", DEMO.username);
         await page.fill("#sign-in input[name=password]", DEMO.password);
         first = await loadAfter(() => page.click("#sign-in button[type=submit]"));
@@ -239,7 +283,8 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
 
     ok = await step(
       "Dashboard: last 12 months (default) equals the API",
-      async () => (await matchesApi(/** @type {any} */ (first), { from: twelveMonthsFrom(), to: utcDay() })).summary,
+      async () =>
+        (await matchesApi(/** @type {any} */ (first), { from: twelveMonthsFrom(await pageTz()), to: day(await pageTz()) })).summary,
       { skip: !ok },
     );
 
@@ -257,7 +302,8 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       "Dashboard: currency EUR equals the API",
       async () => {
         const requests = await loadAfter(() => page.selectOption("#currency", "EUR"));
-        return (await matchesApi(requests, { currency: "EUR", from: twelveMonthsFrom(), to: utcDay() })).summary;
+        const tz = await pageTz();
+        return (await matchesApi(requests, { currency: "EUR", from: twelveMonthsFrom(tz), to: day(tz) })).summary;
       },
       { skip: !ok },
     );
@@ -269,17 +315,18 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
         const summaries = [(await matchesApi(all, { currency: "EUR" })).summary];
         await loadAfter(() => page.selectOption("#currency", "USD"));
         const recent = await loadAfter(() => page.selectOption("#range", "30d"));
-        summaries.push((await matchesApi(recent, { currency: "USD", from: utcDay(-29), to: utcDay() })).summary);
+        const tz = await pageTz();
+        summaries.push((await matchesApi(recent, { currency: "USD", from: day(tz, -29), to: day(tz) })).summary);
         await page.selectOption("#range", "custom");
         // Each date field loads on change; the load with both days is the one checked.
         const custom = await loadAfter(
           async () => {
-            await page.fill("#from", utcDay(-120));
-            await page.fill("#to", utcDay(-60));
+            await page.fill("#from", day(tz, -120));
+            await page.fill("#to", day(tz, -60));
           },
-          `to=${utcDay(-60)}`,
+          `to=${day(tz, -60)}`,
         );
-        summaries.push((await matchesApi(custom, { currency: "USD", from: utcDay(-120), to: utcDay(-60) })).summary);
+        summaries.push((await matchesApi(custom, { currency: "USD", from: day(tz, -120), to: day(tz, -60) })).summary);
         return summaries.join("; ");
       },
       { skip: !currencyOk },
