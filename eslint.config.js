@@ -31,12 +31,29 @@ export default tseslint.config(
     languageOptions: { globals: { window: "readonly", SwaggerUIBundle: "readonly" } },
   },
   {
+    files: ["public/dashboard/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        sessionStorage: "readonly",
+        fetch: "readonly",
+        URLSearchParams: "readonly",
+        FormData: "readonly",
+        Intl: "readonly",
+        HTMLElement: "readonly",
+      },
+    },
+  },
+  {
     files: ["scripts/**/*.mjs"],
     languageOptions: {
       globals: {
         console: "readonly",
         process: "readonly",
         URL: "readonly",
+        URLSearchParams: "readonly",
         fetch: "readonly",
         setTimeout: "readonly",
         clearTimeout: "readonly",

@@ -16,8 +16,9 @@ import { join } from "node:path";
 import { openBrowser } from "./e2e/browser.mjs";
 import { clientExampleCheck } from "./e2e/client-example.mjs";
 import { redocAndSessionChecks } from "./e2e/redoc.mjs";
-import { elapsed, OUT, state } from "./e2e/run.mjs";
+import { elapsed, OUT, state, step } from "./e2e/run.mjs";
 import { swaggerChecks } from "./e2e/swagger-flow.mjs";
+import { dashboardE2e } from "./e2e-dashboard.mjs";
 import { startLocalWorker } from "./lib/local-worker.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8796);
@@ -56,6 +57,7 @@ async function main() {
     const { launched, context } = await openBrowser();
     await swaggerChecks(context, base, operations, byId);
     await redocAndSessionChecks(context, base, operations);
+    await dashboardE2e({ base, browser: launched, step, persistTo: PERSIST });
     state.browser = undefined;
     await launched.close();
 

@@ -1,6 +1,7 @@
 import { analyticsRouter } from "./analytics";
 import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
+import { dashboardRouter } from "./dashboard/dashboard.routes";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
@@ -34,6 +35,9 @@ const routes = app
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
   .route("/", docsRouter);
+
+// The dashboard page (a client of the API above, not part of it).
+app.route("/", dashboardRouter);
 
 // Local-only benchmark helpers (404 unless isLocal), outside the typed API.
 app.route("/", devRouter);

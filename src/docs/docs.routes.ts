@@ -13,7 +13,7 @@ export const OPENAPI_INFO = {
     license: { name: "Proprietary", identifier: "LicenseRef-FinAnalyze" },
     description:
       "Record credit and debit transactions and read analytics over them. Money is exact: amounts are decimal strings in the " +
-      "currency's minor-unit digits. Errors are RFC 9457 problem+json.",
+      "currency's minor-unit digits. Errors are RFC 9457 problem+json. See your figures as charts on the [dashboard](/dashboard).",
   },
   servers: [{ url: "/", description: "This server" }],
 };
@@ -50,6 +50,7 @@ const indexPage = `<!doctype html>
   <body>
     <h1>FinAnalyze API</h1>
     <ul>
+      <li><a href="/dashboard">Dashboard</a> (your transactions as charts)</li>
       <li><a href="/api/v1/docs">Swagger UI</a> (try requests)</li>
       <li><a href="/external-api/v1/docs">API reference</a> (ReDoc)</li>
       <li><a href="/openapi.json">OpenAPI 3.1 document</a></li>
