@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers";
+import { call } from "./harness";
 
 /** The directives of a CSP header by name, e.g. { "script-src": ["'self'"] }. */
 function cspDirectives(csp: string): Map<string, string[]> {
@@ -44,8 +44,9 @@ describe("GET /dashboard", () => {
     expect(doc.info.description).toContain("(/dashboard)");
   });
 
-  it("POST /dashboard is not the page (404)", async () => {
+  it("POST /dashboard is not the page: 405 with Allow, like every known path", async () => {
     const res = await call("/dashboard", { method: "POST" });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toContain("GET");
   });
 });

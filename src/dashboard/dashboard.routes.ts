@@ -1,5 +1,5 @@
-import { createRouter } from "../lib/create-app";
-import { DASHBOARD_CSP } from "../lib/security";
+import { createRouter } from "../http/create-app";
+import { DASHBOARD_CSP } from "../http/security";
 
 /**
  * The page shell only: everything it runs or shows comes from static files in public/dashboard (the app, its
