@@ -86,3 +86,7 @@ CREATE TABLE `merchant_rollups` (
 	PRIMARY KEY(`user_id`, `currency`, `day`, `category_id`, `merchant`),
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
+--> statement-breakpoint
+-- Stored snapshots predate by_category and top_merchants: drop them, so reads answer from the rollups and
+-- the queue (or the cron sweep) stores fresh ones.
+UPDATE `analytics_state` SET `snapshot` = NULL, `snapshot_version` = 0;

@@ -63,7 +63,7 @@ export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts
   };
 }
 
-const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
+export const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
   'transaction_date', transaction_date, 'status', status, 'category_id', category_id, 'merchant', merchant, 'tags', json(tags))`;
 
 interface Entry {
