@@ -41,9 +41,28 @@ const rows = [];
 try {
   for (const size of SIZES) {
     const user = await signUpAndLogin(worker.base, `bench${size}`);
+    // 50 categories (10 parents with 4 children each) and 100 active rules, as issue 14 asks.
+    const categoryIds = [];
+    for (let i = 0; i < 50; i++) {
+      const parent = i < 10 ? null : categoryIds[i % 10];
+      categoryIds.push((await post(worker.base, user.token, "/api/v1/categories", { name: `Category ${i}`, parent_id: parent })).id);
+    }
+    for (let i = 0; i < 100; i++) {
+      await post(worker.base, user.token, "/api/v1/rules", {
+        name: `Rule ${i}`,
+        conditions: [{ field: "merchant", op: "equals", value: `Merchant ${i}` }],
+        actions: [{ set_category: categoryIds[i % 50] }, { add_tag: `r${i}` }],
+      });
+    }
     const seedStart = performance.now();
     for (let offset = 0; offset < size; offset += SEED_CHUNK) {
-      await post(worker.base, user.token, "/__dev/seed", { offset, count: Math.min(SEED_CHUNK, size - offset), days: 1000 });
+      await post(worker.base, user.token, "/__dev/seed", {
+        offset,
+        count: Math.min(SEED_CHUNK, size - offset),
+        days: 1000,
+        category_ids: categoryIds,
+        merchants: 200,
+      });
     }
     const seedSeconds = (performance.now() - seedStart) / 1000;
     // The consumer's work for one user, timed inside the Worker; the first run stores the snapshot.
