@@ -19,7 +19,7 @@ export interface RawCategory {
   exclude_from_analytics: number | boolean;
 }
 
-const DIGITS: Record<string, number> = { USD: 2, JPY: 0, KWD: 3 };
+const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, KWD: 3 };
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 function digitsOf(currency: string): number {
