@@ -111,7 +111,11 @@ function seedSql() {
     ...t,
     category: LABELS[t.description]?.[0] ? cat(LABELS[t.description][0]) : null,
     merchant: LABELS[t.description]?.[1] ?? null,
-    tags: t.amount >= 50000 && t.type === "debit" ? '["big"]' : "[]",
+    // The tags the demo rules would add (Groceries: "weekly", Big spend: "big").
+    tags: JSON.stringify([
+      ...(LABELS[t.description]?.[1] === "Corner Grocery" ? ["weekly"] : []),
+      ...(t.amount >= 50000 && t.type === "debit" ? ["big"] : []),
+    ]),
   }));
   const rollups = new Map();
   const merchantRollups = new Map();
