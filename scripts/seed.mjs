@@ -45,8 +45,60 @@ function* yearOfTransactions(end) {
         description: pick(["Restaurant", "Books", "Pharmacy", "Taxi", "Cinema"]),
       };
     if (random() < 0.02) yield { date: at(13), amount: cents(80, 600), type: "debit", description: "Travel", currency: "EUR" };
+    if (dom === 3) yield { date: at(12), amount: 50000, type: "debit", description: "Savings transfer" };
   }
 }
+
+// Demo categories (one level of nesting; Transfers excluded from analytics), merchants and rules.
+const cat = (key) => `cat_demo${key.padEnd(22, "0")}`;
+const CATEGORIES = [
+  { key: "income", name: "Income", parent: null },
+  { key: "housing", name: "Housing", parent: null },
+  { key: "utilities", name: "Utilities", parent: "housing" },
+  { key: "food", name: "Food", parent: null },
+  { key: "groceries", name: "Groceries", parent: "food" },
+  { key: "coffee", name: "Coffee", parent: "food" },
+  { key: "eatingout", name: "Eating out", parent: "food" },
+  { key: "leisure", name: "Leisure", parent: null },
+  { key: "travel", name: "Travel", parent: null },
+  { key: "transfers", name: "Transfers", parent: null, exclude: true },
+];
+const LABELS = {
+  Salary: ["income", "Acme Corp"],
+  Rent: ["housing", "City Apartments"],
+  "Electricity and water": ["utilities", "City Utilities"],
+  "Music subscription": ["leisure", "Spotify"],
+  "Freelance invoice": ["income", null],
+  Groceries: ["groceries", "Corner Grocery"],
+  Coffee: ["coffee", "Blue Bottle"],
+  Restaurant: ["eatingout", "Trattoria Roma"],
+  Books: ["leisure", "Bookshop"],
+  Pharmacy: [null, "Pharmacy Plus"],
+  Taxi: ["travel", "Uber"],
+  Cinema: ["leisure", "Odeon"],
+  Travel: ["travel", "Air Europa"],
+  "Savings transfer": ["transfers", null],
+};
+const RULES = [
+  {
+    name: "Coffee shops",
+    conditions: [{ field: "description", op: "contains", value: "coffee" }],
+    actions: [{ set_category: cat("coffee") }, { set_merchant: "Blue Bottle" }],
+  },
+  {
+    name: "Groceries",
+    conditions: [{ field: "merchant", op: "equals", value: "Corner Grocery" }],
+    actions: [{ set_category: cat("groceries") }, { add_tag: "weekly" }],
+  },
+  {
+    name: "Big spend",
+    conditions: [
+      { field: "amount", op: "gte", value: "500" },
+      { field: "transaction_type", op: "equals", value: "debit" },
+    ],
+    actions: [{ add_tag: "big" }],
+  },
+];
 
 const q = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 
@@ -57,30 +109,53 @@ function seedSql() {
     currency: "USD",
     status: random() < 0.03 ? "pending" : "success",
     ...t,
+    category: LABELS[t.description]?.[0] ? cat(LABELS[t.description][0]) : null,
+    merchant: LABELS[t.description]?.[1] ?? null,
+    // The tags the demo rules would add (Groceries: "weekly", Big spend: "big").
+    tags: JSON.stringify([
+      ...(LABELS[t.description]?.[1] === "Corner Grocery" ? ["weekly"] : []),
+      ...(t.amount >= 50000 && t.type === "debit" ? ["big"] : []),
+    ]),
   }));
   const rollups = new Map();
-  for (const r of rows) {
-    const key = `${r.currency}|${r.date.slice(0, 10)}`;
-    const agg = rollups.get(key) ?? { n: 0, credit: 0, debit: 0 };
+  const merchantRollups = new Map();
+  const add = (map, key, r) => {
+    const agg = map.get(key) ?? { n: 0, credit: 0, debit: 0 };
     agg.n += 1;
     agg[r.type] += r.amount;
-    rollups.set(key, agg);
+    map.set(key, agg);
+  };
+  for (const r of rows) {
+    add(rollups, `${r.currency}|${r.date.slice(0, 10)}|${r.category ?? ""}`, r);
+    if (r.merchant) add(merchantRollups, `${r.currency}|${r.date.slice(0, 10)}|${r.category ?? ""}|${r.merchant}`, r);
   }
   const statements = [
     // Replacing the demo user: its rows go first (D1 enforces the foreign keys).
-    ...["audit_log", "analytics_state", "daily_rollups", "transactions", "idempotency_keys"].map(
+    ...["audit_log", "analytics_state", "daily_rollups", "merchant_rollups", "transactions", "rules", "categories", "idempotency_keys"].map(
       (table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`,
     ),
     `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
     `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
     `INSERT INTO users (id, username, full_name, email, password_hash, token_version, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, now, now].map(q).join(", ")});`,
+    ...CATEGORIES.map(
+      (c) =>
+        `INSERT INTO categories (id, user_id, name, parent_id, color, exclude_from_analytics, created_at, updated_at) VALUES (${[cat(c.key), DEMO.id, c.name, c.parent ? cat(c.parent) : null, null, c.exclude ? 1 : 0, now, now].map(q).join(", ")});`,
+    ),
+    ...RULES.map(
+      (r, i) =>
+        `INSERT INTO rules (id, user_id, name, position, active, match, conditions, actions, stop_processing, created_at, updated_at) VALUES (${[`rul_demo${String(i).padStart(22, "0")}`, DEMO.id, r.name, i * 10, 1, "all", JSON.stringify(r.conditions), JSON.stringify(r.actions), 0, now, now].map(q).join(", ")});`,
+    ),
     ...rows.map(
       (r) =>
-        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
+        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, category_id, merchant, tags, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, r.category, r.merchant, r.tags, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
     ),
     ...[...rollups].map(([key, a]) => {
-      const [currency, day] = key.split("|");
-      return `INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, a.n, a.credit, a.debit].map(q).join(", ")});`;
+      const [currency, day, category] = key.split("|");
+      return `INSERT INTO daily_rollups (user_id, currency, day, category_id, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, category, a.n, a.credit, a.debit].map(q).join(", ")});`;
+    }),
+    ...[...merchantRollups].map(([key, a]) => {
+      const [currency, day, category, merchant] = key.split("|");
+      return `INSERT INTO merchant_rollups (user_id, currency, day, category_id, merchant, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, category, merchant, a.n, a.credit, a.debit].map(q).join(", ")});`;
     }),
     // Counter ahead of any snapshot: the first read answers from the rollups and queues a recompute.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,

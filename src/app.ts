@@ -1,6 +1,7 @@
 import { analyticsRouter } from "./analytics";
 import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
+import { categoriesRouter } from "./categories";
 import { dashboardRouter } from "./dashboard/dashboard.routes";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
@@ -9,6 +10,7 @@ import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
 import { requestContext } from "./http/request-context";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
+import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
 
 const app = createApp();
@@ -34,6 +36,8 @@ const routes = app
   .route("/", auditRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
+  .route("/", categoriesRouter)
+  .route("/", rulesRouter)
   .route("/", docsRouter);
 
 // The dashboard page (a client of the API above, not part of it).

@@ -19,7 +19,7 @@ import {
 const TX = "/api/v1/transaction";
 const ID = /^txn_[0-9a-z]{26}$/;
 const EXPORT_HEADER =
-  "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,created_at,updated_at";
+  "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,category_id,merchant,tags,created_at,updated_at";
 const IMPORT_HEADER = "transaction_date,transaction_amount,transaction_type,currency,status,description,external_id";
 /** A description that needs every kind of RFC 4180 quoting, and how it must look in a file. */
 const TRICKY = 'Dinner, drinks & "tips"\nsecond line';
@@ -273,7 +273,9 @@ describe("happy", () => {
       expect(await importJson(user, file, 201)).toEqual({ dry_run: false, rows: 3, added: 3, duplicates: 0, error_count: 0, errors: [] });
 
       const records = await listAll(user);
-      expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at"]))).toEqual([
+      // (category_id, merchant and tags are covered in categories-rules.test.ts.)
+      const labels = ["category_id", "merchant", "tags"];
+      expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at", ...labels]))).toEqual([
         {
           transaction_date: "2026-03-03T00:00:00.000Z",
           transaction_amount: "1.234",
@@ -388,6 +390,9 @@ describe("happy", () => {
           ...omit(r, ["user_id", "full_name"]),
           description: r.description ?? "",
           external_id: r.external_id ?? "",
+          category_id: "",
+          merchant: "",
+          tags: "",
         })),
       );
     });

@@ -6,7 +6,9 @@
  * A row is either a stored row (`amount_minor`, integer minor units) or an API record (`transaction_amount`, a
  * decimal string).
  * @typedef {{ transaction_date: string, currency: string, transaction_type: string,
- *   amount_minor?: string | number | bigint, transaction_amount?: string }} OracleRow
+ *   amount_minor?: string | number | bigint, transaction_amount?: string,
+ *   category_id?: string | null, merchant?: string | null }} OracleRow
+ * @typedef {{ id: string, name: string, parent_id: string | null, exclude_from_analytics: number | boolean }} OracleCategory
  */
 
 /** ISO 4217 minor-unit digits of the currencies the tests and scripts use. */
@@ -59,7 +61,14 @@ function toTx(row) {
   if (Number.isNaN(instant.getTime())) throw new Error(`analytics oracle: unparsable date ${row.transaction_date}`);
   const amount =
     row.amount_minor !== undefined ? BigInt(row.amount_minor) : toMinor(/** @type {string} */ (row.transaction_amount), row.currency);
-  return { day: instant.toISOString().slice(0, 10), amount, currency: row.currency, credit: row.transaction_type === "credit" };
+  return {
+    day: instant.toISOString().slice(0, 10),
+    amount,
+    currency: row.currency,
+    credit: row.transaction_type === "credit",
+    category: row.category_id ?? null,
+    merchant: row.merchant ?? null,
+  };
 }
 
 /**
@@ -92,13 +101,23 @@ export function defaultCurrency(rows) {
 }
 
 /**
+ * @param {{ name: string | null, id: string }} a
+ * @param {{ name: string | null, id: string }} b
+ */
+const byName = (a, b) => ((a.name ?? "") !== (b.name ?? "") ? ((a.name ?? "") < (b.name ?? "") ? -1 : 1) : a.id < b.id ? -1 : 1);
+
+/**
  * The expected analytics body for these rows (without user_id, computed_at and stale).
  * @param {readonly OracleRow[]} rows
  * @param {string} [requestedCurrency] the `?currency=`; the default currency when absent
+ * @param {readonly OracleCategory[]} [categories] the user's categories (names, parents, exclusion)
  */
-export function bruteForceAnalytics(rows, requestedCurrency) {
-  const all = rows.map(toTx);
-  const currency = requestedCurrency ?? defaultCurrency(rows);
+export function bruteForceAnalytics(rows, requestedCurrency, categories = []) {
+  const excludedIds = new Set(categories.filter((c) => Boolean(c.exclude_from_analytics)).map((c) => c.id));
+  const everything = rows.map(toTx);
+  const kept = rows.filter((r) => !r.category_id || !excludedIds.has(r.category_id));
+  const all = everything.filter((t) => t.category === null || !excludedIds.has(t.category));
+  const currency = requestedCurrency ?? defaultCurrency(kept);
   const mine = all.filter((t) => t.currency === currency);
 
   const perDay = new Map();
@@ -122,6 +141,44 @@ export function bruteForceAnalytics(rows, requestedCurrency) {
     return { month, transaction_count, total_credit, total_debit };
   });
 
+  /** @param {string | null} id */
+  const inCategory = (id) => mine.filter((t) => t.category === id);
+  /** @param {string} id */
+  const children = (id) => categories.filter((c) => c.parent_id === id).map((c) => c.id);
+  const shown = categories.filter(
+    (c) => !excludedIds.has(c.id) && (inCategory(c.id).length > 0 || children(c.id).some((k) => inCategory(k).length > 0)),
+  );
+  /** @type {Record<string, unknown>[]} */
+  const byCategory = [...shown].sort(byName).map((c) => {
+    const own = totals(inCategory(c.id), currency);
+    /** @type {Record<string, unknown>} */
+    const entry = { category_id: c.id, name: c.name, parent_id: c.parent_id, ...own };
+    if (children(c.id).length > 0) {
+      const family = mine.filter((t) => t.category === c.id || children(c.id).includes(t.category ?? ""));
+      const { transaction_count, total_credit, total_debit } = totals(family, currency);
+      entry.including_children = { transaction_count, total_credit, total_debit };
+    }
+    return entry;
+  });
+  byCategory.push({ category_id: null, name: null, parent_id: null, ...totals(inCategory(null), currency) });
+
+  const merchants = new Map();
+  for (const t of mine)
+    if (t.merchant !== null) merchants.set(t.merchant.toLowerCase(), [...(merchants.get(t.merchant.toLowerCase()) ?? []), t]);
+  const topMerchants = [...merchants.values()]
+    .map((txs) => ({ merchant: txs[0].merchant, txs, debit: txs.filter((t) => !t.credit).reduce((sum, t) => sum + t.amount, 0n) }))
+    .filter((m) => m.debit > 0n)
+    .sort((a, b) => (a.debit !== b.debit ? (a.debit > b.debit ? -1 : 1) : a.merchant < b.merchant ? -1 : 1))
+    .slice(0, 10)
+    .map((m) => ({ merchant: m.merchant, transaction_count: m.txs.length, total_debit: formatMinor(m.debit, currency) }));
+
+  const excluded = categories
+    .filter((c) => excludedIds.has(c.id))
+    .map((c) => ({ c, n: everything.filter((t) => t.currency === currency && t.category === c.id).length }))
+    .filter(({ n }) => n > 0)
+    .sort((a, b) => byName(a.c, b.c))
+    .map(({ c, n }) => ({ category_id: c.id, name: c.name, transaction_count: n }));
+
   const currencies = [...new Set(all.map((t) => t.currency))].sort();
   return {
     currency,
@@ -137,5 +194,8 @@ export function bruteForceAnalytics(rows, requestedCurrency) {
     })),
     by_weekday: byWeekday,
     monthly,
+    by_category: byCategory,
+    top_merchants: topMerchants,
+    excluded,
   };
 }

@@ -98,9 +98,9 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
   const insertSql = (n) =>
     `INSERT INTO transactions (${COLUMNS.join(", ")}) VALUES ${Array(n).fill(one).join(", ")} ON CONFLICT DO NOTHING RETURNING id`;
   const rollupSql = (n) => `${ADD_TO_ROLLUPS_HEAD}
-    SELECT user_id, currency, day, SUM(n), SUM(credit), SUM(debit) FROM (
+    SELECT user_id, currency, day, category_id, SUM(n), SUM(credit), SUM(debit) FROM (
       SELECT ${ROW_CONTRIBUTION} FROM transactions WHERE id IN (${Array(n).fill("?").join(", ")})
-    ) GROUP BY user_id, currency, day
+    ) GROUP BY user_id, currency, day, category_id
     ${ADD_TO_ROLLUPS_TAIL}`;
   const audit = db.prepare(
     "INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at) VALUES (?, ?, 'transaction.bulk_create', NULL, ?, NULL, ?, ?)",

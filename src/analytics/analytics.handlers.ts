@@ -15,7 +15,12 @@ export const getAnalytics: AppRouteHandler<typeof routes.getAnalytics> = async (
   const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
   if (read.snapshotBehind) requestRecompute({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, user.id, read.version);
-  const body = { user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false };
+  const body = {
+    user_id: user.id,
+    ...buildAnalytics(read.summary, query.currency, read.categories),
+    computed_at: read.computedAt,
+    stale: false,
+  };
   const etag = await bodyEtag(JSON.stringify(body));
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");

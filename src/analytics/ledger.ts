@@ -1,15 +1,15 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { type AuditAction, type AuditContext, auditContext, auditFromRow, auditInsert } from "../audit/audit";
+import { type AuditAction, type AuditContext, auditContext, auditEachRow, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
 import { type Database, getDb } from "../db/client";
 import type { AppEnv } from "../http/context";
 import { type Background, requestRecompute } from "./queue";
-import { ADD_TO_ROLLUPS_HEAD, ADD_TO_ROLLUPS_TAIL, ROW_CONTRIBUTION } from "./rollup-sql";
+import { addToRollups, removeFromRollups } from "./rollups";
 
 /**
  * The one owner of what every write to a user's transactions must also do.
- * In the same atomic D1 batch as the write: take the rows' old values out of `daily_rollups`, add their
+ * In the same atomic D1 batch as the write: take the rows' old values out of the rollups, add their
  * new ones, write the audit row and bump the user's change counter. After the batch commits: ask the
  * analytics consumer to refresh the snapshot. Services describe their write and call `commitWrite`;
  * a new side effect of writes (an events outbox, change-sequence rows) is added here, once.
@@ -30,9 +30,18 @@ export function writeContext(c: Context<AppEnv>): WriteContext {
   };
 }
 
-/** The audit row of a write: details read from the affected row inside the batch, or given. */
+/** The same outside a request (queue consumers): `waitUntil` from the invocation's ExecutionContext. */
+export function backgroundWriteContext(env: Env, waitUntil: (promise: Promise<unknown>) => void, audit: AuditContext): WriteContext {
+  return { db: getDb(env.DB), env, waitUntil, audit };
+}
+
+/**
+ * The audit rows of a write: details read from the affected row inside the batch, one entry per changed
+ * row (`eachRow`, read after the write), or given.
+ */
 export type LedgerAudit =
   | { action: AuditAction; fromRow: "before" | "after"; where: SQL }
+  | { action: AuditAction; eachRow: SQL; details: Record<string, unknown> }
   | { action: AuditAction; targetId?: string; details?: Record<string, unknown>; onlyIf?: SQL };
 
 export interface LedgerChange {
@@ -41,42 +50,7 @@ export interface LedgerChange {
   removes?: SQL;
   /** The rows the write creates or changes, as they are after it: added to their days afterwards (one statement each). */
   adds?: readonly SQL[];
-  audit: LedgerAudit;
-}
-
-/**
- * Adds the rows matching `where` (for example one id at its new etag) to their days. Each statement
- * derives its change from the transaction rows inside the same batch, so a write and its rollup change
- * commit together or not at all, and concurrent writers cannot double-count.
- */
-export function addToRollups(where: SQL): SQL {
-  return sql`
-    ${sql.raw(ADD_TO_ROLLUPS_HEAD)}
-    SELECT user_id, currency, day, SUM(n), SUM(credit), SUM(debit)
-    FROM (SELECT ${sql.raw(ROW_CONTRIBUTION)} FROM transactions WHERE ${where}) GROUP BY user_id, currency, day
-    ${sql.raw(ADD_TO_ROLLUPS_TAIL)}`;
-}
-
-/** Removes the rows matching `where` from their days (run before the rows change or go away). */
-export function subtractFromRollups(where: SQL): SQL {
-  return sql`
-    UPDATE daily_rollups SET
-      tx_count = daily_rollups.tx_count - t.n,
-      credit_minor = daily_rollups.credit_minor - t.credit,
-      debit_minor = daily_rollups.debit_minor - t.debit
-    FROM (
-      SELECT user_id, currency, day, SUM(n) AS n, SUM(credit) AS credit, SUM(debit) AS debit
-      FROM (SELECT ${sql.raw(ROW_CONTRIBUTION)} FROM transactions WHERE ${where}) GROUP BY user_id, currency, day
-    ) AS t
-    WHERE daily_rollups.user_id = t.user_id AND daily_rollups.currency = t.currency AND daily_rollups.day = t.day`;
-}
-
-/** Drops the now-empty days of the rows matching `where`; run after subtracting, before the rows change. */
-export function dropEmptyRollups(where: SQL): SQL {
-  return sql`
-    DELETE FROM daily_rollups
-    WHERE tx_count = 0 AND (user_id, currency, day) IN (
-      SELECT user_id, currency, substr(transaction_date, 1, 10) FROM transactions WHERE ${where})`;
+  audit: LedgerAudit | readonly LedgerAudit[];
 }
 
 /** Bumps the user's change counter and returns it: the last statement of every write batch. */
@@ -96,17 +70,23 @@ export function versionFrom(result: D1Result | undefined): number {
 export function ledgerStatements(change: LedgerChange, audit: AuditContext): { before: SQL[]; after: SQL[] } {
   const before: SQL[] = [];
   const after: SQL[] = [];
-  const entry = change.audit;
+  const entries = Array.isArray(change.audit) ? change.audit : [change.audit as LedgerAudit];
   // A row-based audit entry reads the row where it exists: before a delete, after an insert.
-  if ("fromRow" in entry && entry.fromRow === "before")
-    before.push(auditFromRow(audit, change.userId, entry.action, "before", entry.where));
-  if (change.removes) before.push(subtractFromRollups(change.removes), dropEmptyRollups(change.removes));
-  for (const where of change.adds ?? []) after.push(addToRollups(where));
-  if ("fromRow" in entry) {
-    if (entry.fromRow === "after") after.push(auditFromRow(audit, change.userId, entry.action, "after", entry.where));
-  } else {
-    const { action, targetId, details, onlyIf } = entry;
-    after.push(auditInsert(audit, { userId: change.userId, action, targetId, details }, onlyIf));
+  for (const entry of entries) {
+    if ("fromRow" in entry && entry.fromRow === "before")
+      before.push(auditFromRow(audit, change.userId, entry.action, "before", entry.where));
+  }
+  if (change.removes) before.push(...removeFromRollups(change.removes));
+  for (const where of change.adds ?? []) after.push(...addToRollups(where));
+  for (const entry of entries) {
+    if ("fromRow" in entry) {
+      if (entry.fromRow === "after") after.push(auditFromRow(audit, change.userId, entry.action, "after", entry.where));
+    } else if ("eachRow" in entry) {
+      after.push(auditEachRow(audit, change.userId, entry.action, entry.eachRow, entry.details));
+    } else {
+      const { action, targetId, details, onlyIf } = entry;
+      after.push(auditInsert(audit, { userId: change.userId, action, targetId, details }, onlyIf));
+    }
   }
   after.push(bumpVersion(change.userId));
   return { before, after };

@@ -22,7 +22,15 @@ export type AuditAction =
   | "transaction.bulk_create"
   | "transaction.import"
   /** Synthetic rows from the local-only seed route. */
-  | "transaction.seed";
+  | "transaction.seed"
+  | "transaction.rule_apply"
+  | "transaction.recategorize"
+  | "category.create"
+  | "category.update"
+  | "category.delete"
+  | "rule.create"
+  | "rule.update"
+  | "rule.delete";
 
 /** Where a write came from: goes with every audit entry. */
 export interface AuditContext {
@@ -41,6 +49,9 @@ export interface TransactionFacts {
   transaction_type: string;
   transaction_date: string;
   status: string;
+  category_id: string | null;
+  merchant: string | null;
+  tags: string[];
 }
 
 export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts {
@@ -50,11 +61,14 @@ export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts
     transaction_type: row.transactionType,
     transaction_date: row.transactionDate,
     status: row.status,
+    category_id: row.categoryId,
+    merchant: row.merchant,
+    tags: JSON.parse(row.tags) as string[],
   };
 }
 
-const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
-  'transaction_date', transaction_date, 'status', status)`;
+export const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
+  'transaction_date', transaction_date, 'status', status, 'category_id', category_id, 'merchant', merchant, 'tags', json(tags))`;
 
 interface Entry {
   userId: string | null;
@@ -77,6 +91,17 @@ export function auditFromRow(ctx: AuditContext, userId: string, action: AuditAct
     SELECT ${newId("aud")}, ${userId}, ${action}, id, ${ctx.requestId}, ${ctx.clientIp},
       json_object(${key}, json(${FACTS_SQL})), ${new Date().toISOString()}
     FROM transactions WHERE ${where}`;
+}
+
+/**
+ * One audit entry per transaction matching `where` (after the change), each with its own id:
+ * `details.after` holds the record's facts, plus `extra`.
+ */
+export function auditEachRow(ctx: AuditContext, userId: string, action: AuditAction, where: SQL, extra: Record<string, unknown>): SQL {
+  return sql`INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at)
+    SELECT 'aud_' || lower(hex(randomblob(13))), user_id, ${action}, id, ${ctx.requestId}, ${ctx.clientIp},
+      json_patch(${JSON.stringify(extra)}, json_object('after', json(${FACTS_SQL}))), ${new Date().toISOString()}
+    FROM transactions WHERE user_id = ${userId} AND ${where}`;
 }
 
 export async function recordAudit(db: Database, ctx: AuditContext, entry: Entry): Promise<void> {

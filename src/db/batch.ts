@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
-import { type ApiError, validationError } from "../http/problem";
+import { ApiError, validationError } from "../http/problem";
 import type { Database } from "./client";
 
 const dialect = new SQLiteAsyncDialect();
@@ -20,19 +20,23 @@ export async function runBatch(db: Database, statements: Statement[]): Promise<D
   try {
     return await d1.batch(prepared);
   } catch (err) {
-    if (isRollupLimit(err)) throw rollupLimitError();
-    throw err;
+    throw fromTrigger(err) ?? err;
   }
+}
+
+/**
+ * The answer for a batch a trigger aborted: migration 0004's day-total limit (a 422), or migration 0006's
+ * category check, when a category checked before the batch was deleted before it ran (a 409: retry).
+ */
+function fromTrigger(err: unknown): ApiError | null {
+  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  if (text.includes("rollup_limit_exceeded")) return rollupLimitError();
+  if (text.includes("category_missing")) return new ApiError("conflict", "A category this write uses was deleted meanwhile; retry");
+  return null;
 }
 
 /** The largest day total (credit or debit, per user and currency) that stays an exact 64-bit integer. */
 export const MAX_DAY_TOTAL_MINOR = 9_223_372_036_854_775_807n;
-
-/** Migration 0004's triggers abort a batch whose rollup change would leave a day total that is not an exact integer. */
-function isRollupLimit(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
-  return text.includes("rollup_limit_exceeded");
-}
 
 function rollupLimitError(): ApiError {
   return validationError(

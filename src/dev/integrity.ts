@@ -3,15 +3,15 @@ import { DAY_TOTALS } from "../analytics/rollup-sql";
 import type { Database } from "../db/client";
 
 /**
- * Rollups must equal the rows: any (user, currency, day) where they differ, and any empty rollup row.
+ * Rollups must equal the rows: any (user, currency, day, category) where they differ, and any empty rollup row.
  * Used by the fuzz and stress suites after hostile input and load.
  */
 export async function integrityReport(db: Database) {
   const mismatches = await db.all<{ user_id: string; currency: string; day: string }>(sql`
     WITH actual AS (
-      SELECT user_id, ${sql.raw(DAY_TOTALS)} FROM transactions GROUP BY user_id, currency, day),
+      SELECT user_id, ${sql.raw(DAY_TOTALS)} FROM transactions GROUP BY user_id, currency, day, category_id),
     kept AS (
-      SELECT user_id, currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+      SELECT user_id, currency, day, category_id, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
       FROM daily_rollups)
     SELECT user_id, currency, day FROM (SELECT * FROM actual EXCEPT SELECT * FROM kept)
     UNION

@@ -3,6 +3,7 @@ import type { AuditAction } from "../audit/audit";
 import { ApiError, type FieldError, validationError } from "../http/problem";
 import { zodFieldErrors } from "../http/validation";
 import { existingExternalIds, existingIds, insertTransactions } from "./insert";
+import { type LabelContext, loadLabelContext } from "./labelling";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
 
@@ -30,6 +31,8 @@ export interface IngestOptions {
   /** How an item's position is named in a 422 path (bulk: "transactions.3"). */
   label?: (index: number) => string;
   /** The audit action of each stored chunk (one entry per chunk, in the chunk's batch). */
+  /** Run the user's active rules on each item (apply_rules, default true). */
+  applyRules?: boolean;
   action: Extract<AuditAction, "transaction.bulk_create" | "transaction.import">;
 }
 
@@ -44,9 +47,15 @@ export interface IngestOutcome {
 /** Rows per D1 batch: one atomic batch per chunk. Bulk requests (<= 1000 items) are one batch. */
 export const INGEST_BATCH_ROWS = 1000;
 
-function validate(userId: string, item: unknown, now: string): { row: TransactionRow } | { errors: FieldError[] } {
+function validate(userId: string, item: unknown, context: LabelContext, now: string): { row: TransactionRow } | { errors: FieldError[] } {
   const parsed = CreateTransactionSchema.safeParse(item);
-  return parsed.success ? { row: buildRow(userId, parsed.data, now) } : { errors: zodFieldErrors(parsed.error) };
+  if (!parsed.success) return { errors: zodFieldErrors(parsed.error) };
+  try {
+    return { row: buildRow(userId, parsed.data, context, now).row };
+  } catch (err) {
+    if (err instanceof ApiError && err.options.errors) return { errors: err.options.errors };
+    throw err;
+  }
 }
 
 /**
@@ -70,8 +79,10 @@ export async function ingestTransactions(
     items.flatMap((item) => (item.exportedId ? [item.exportedId] : [])),
   );
 
+  const context = await loadLabelContext(ctx.db, userId, options.applyRules ?? true);
+
   items.forEach((item, index) => {
-    const outcome = validate(userId, item.body, now);
+    const outcome = validate(userId, item.body, context, now);
     if ("errors" in outcome) return results.push({ index, status: "error", errors: outcome.errors });
     if (item.exportedId && own.has(item.exportedId)) return results.push({ index, status: "duplicate", id: item.exportedId });
     const externalId = outcome.row.externalId;

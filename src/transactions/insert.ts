@@ -7,6 +7,7 @@ type Row = typeof transactions.$inferSelect;
 
 /** D1 binds at most 100 parameters per statement; a multi-row INSERT binds one per column per row. */
 const MAX_PARAMS = 100;
+// Derived from the table so a new column cannot push a statement past the limit.
 const COLUMNS = Object.keys(getTableColumns(transactions)).length;
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / COLUMNS);
 const IDS_PER_STATEMENT = MAX_PARAMS - 2;

@@ -11,7 +11,7 @@ import * as service from "./transactions.service";
 
 export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
   const user = c.get("user");
-  const row = await service.createTransaction(writeContext(c), user.id, c.req.valid("json"));
+  const row = await service.createTransaction(writeContext(c), user.id, c.req.valid("json"), c.req.valid("query").apply_rules);
   c.header("location", `/api/v1/transaction/${row.id}`);
   c.header("etag", quoteEtag(row.etag));
   return c.json(service.toRecord(row, user), 201);
@@ -58,10 +58,11 @@ export const deleteTransaction: AppRouteHandler<typeof routes.deleteTransaction>
 
 export const bulkCreateTransactions: AppRouteHandler<typeof routes.bulkCreateTransactions> = async (c) => {
   const user = c.get("user");
-  const { atomic } = c.req.valid("query");
+  const { atomic, apply_rules: applyRules } = c.req.valid("query");
   const items = c.req.valid("json").transactions.map((body) => ({ body }));
   const outcome = await ingestTransactions(writeContext(c), user.id, items, {
     atomic,
+    applyRules,
     label: (i) => `transactions.${i}`,
     action: "transaction.bulk_create",
   });
@@ -76,12 +77,12 @@ export const importTransactions: AppRouteHandler<typeof routes.importTransaction
   const text = decodeUtf8(await requestBytes(c));
   if (text === null) throw new ApiError("bad_request", "The CSV is not valid UTF-8");
   const rows = parseImportCsv(text);
-  const { dry_run: dryRun } = c.req.valid("query");
+  const { dry_run: dryRun, apply_rules: applyRules } = c.req.valid("query");
   const outcome = await ingestTransactions(
     writeContext(c),
     user.id,
     rows.map((r) => ({ body: r.item, exportedId: r.id })),
-    { atomic: false, dryRun, action: "transaction.import" },
+    { atomic: false, dryRun, applyRules, action: "transaction.import" },
   );
   const failures = outcome.results.filter((r) => r.status === "error");
   const body = {

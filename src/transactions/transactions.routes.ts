@@ -7,6 +7,7 @@ import {
   BulkQuerySchema,
   BulkRequestSchema,
   BulkResultSchema,
+  CreateQuerySchema,
   ExportQuerySchema,
   ImportQuerySchema,
   ImportResultSchema,
@@ -42,7 +43,7 @@ export const createTransaction = createRoute({
   path: "/api/v1/transaction/create",
   operationId: "createTransaction",
   summary: "Record a transaction",
-  request: { headers: IdempotencyHeaders, body: jsonBody(CreateTransactionSchema) },
+  request: { query: CreateQuerySchema, headers: IdempotencyHeaders, body: jsonBody(CreateTransactionSchema) },
   responses: {
     201: {
       ...jsonContent(TransactionSchema, "The stored transaction"),
@@ -136,7 +137,7 @@ export const bulkCreateTransactions = createRoute({
   responses: {
     201: jsonContent(BulkResultSchema, "At least one transaction was stored"),
     200: jsonContent(BulkResultSchema, "Nothing new was stored (all duplicates or invalid)"),
-    ...problemResponses("unauthorized", ...bodyErrors),
+    ...problemResponses("unauthorized", "conflict", ...bodyErrors),
   },
 });
 
@@ -169,7 +170,7 @@ export const importTransactions = createRoute({
   responses: {
     201: jsonContent(ImportResultSchema, "Rows were added"),
     200: jsonContent(ImportResultSchema, "Nothing was added (dry run, duplicates or errors only)"),
-    ...problemResponses("unauthorized", ...bodyErrors),
+    ...problemResponses("unauthorized", "conflict", ...bodyErrors),
   },
 });
 

@@ -9,7 +9,10 @@ import { type IfMatch, ifMatchPasses } from "../lib/etag";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
+import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
+import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
+import { labelFilters } from "./list-filters";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
 export type TransactionRow = typeof transactions.$inferSelect;
@@ -26,6 +29,9 @@ export function toRecord(row: TransactionRow, owner: Pick<AuthUser, "fullName">)
     status: row.status,
     description: row.description,
     external_id: row.externalId,
+    category_id: row.categoryId,
+    merchant: row.merchant,
+    tags: JSON.parse(row.tags) as string[],
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
@@ -50,27 +56,47 @@ function minorOrInvalid(parsed: ParseAmountResult): number {
 
 const owned = (userId: string, id: string) => and(eq(transactions.id, id), eq(transactions.userId, userId)) as SQL;
 
-/** The stored row for a create request the schema has validated (amount included): cannot fail. */
-export function buildRow(userId: string, input: CreateTransactionInput, now = new Date().toISOString()): TransactionRow {
+/**
+ * The stored row for a create request the schema has validated (amount included), its category checked
+ * against the caller's, labelled by the rules in `context`, and the rules that matched.
+ */
+export function buildRow(
+  userId: string,
+  input: CreateTransactionInput,
+  context: LabelContext,
+  now = new Date().toISOString(),
+): { row: TransactionRow; matched: MatchedRule[] } {
   const currency = input.currency ?? "USD";
-  return {
+  const amountMinor = checkedMinor(input.transaction_amount, currency);
+  const description = input.description ?? null;
+  const labels = labelNewTransaction({ ...input, description, amountMinor, currency, transactionType: input.transaction_type }, context);
+  const row: TransactionRow = {
     id: newId("txn"),
     userId,
     transactionDate: input.transaction_date ?? now,
-    amountMinor: checkedMinor(input.transaction_amount, currency),
+    amountMinor,
     currency,
     transactionType: input.transaction_type,
     status: input.status ?? "success",
-    description: input.description ?? null,
+    description,
     externalId: input.external_id ?? null,
+    categoryId: labels.categoryId,
+    merchant: labels.merchant,
+    tags: JSON.stringify(labels.tags),
     etag: newEtag(),
     createdAt: now,
     updatedAt: now,
   };
+  return { row, matched: labels.matched };
 }
 
-export async function createTransaction(ctx: WriteContext, userId: string, input: CreateTransactionInput): Promise<TransactionRow> {
-  const row = buildRow(userId, input);
+export async function createTransaction(
+  ctx: WriteContext,
+  userId: string,
+  input: CreateTransactionInput,
+  withRules = true,
+): Promise<TransactionRow> {
+  const { row } = buildRow(userId, input, await loadLabelContext(ctx.db, userId, withRules));
   const { inserted } = await insertTransactions(ctx, userId, [row], {
     action: "transaction.create",
     fromRow: "after",
@@ -103,6 +129,7 @@ export async function listTransactions(db: Database, userId: string, query: List
   if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
   if (query.currency) conditions.push(eq(transactions.currency, query.currency));
   if (query.status) conditions.push(eq(transactions.status, query.status));
+  conditions.push(...(await labelFilters(db, userId, query)));
 
   const rows = await db
     .select()
@@ -126,6 +153,7 @@ export async function updateTransaction(
   patch: UpdateTransactionInput,
   ifMatch?: IfMatch,
 ): Promise<TransactionRow> {
+  if (patch.category_id) checkCategory(patch.category_id, await loadLabelContext(ctx.db, userId, false));
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(ctx.db, userId, id);
     if (!ifMatchPasses(ifMatch, current.etag)) throw stale();
@@ -141,6 +169,9 @@ export async function updateTransaction(
       transactionType: patch.transaction_type ?? current.transactionType,
       status: patch.status ?? current.status,
       description: patch.description === undefined ? current.description : patch.description,
+      categoryId: patch.category_id === undefined ? current.categoryId : patch.category_id,
+      merchant: patch.merchant === undefined ? current.merchant : patch.merchant,
+      tags: patch.tags === undefined ? current.tags : JSON.stringify(patch.tags ?? []),
       etag: newEtag(),
       updatedAt: laterThan(current.updatedAt),
     };

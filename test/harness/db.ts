@@ -1,6 +1,7 @@
 /** Reading (and, for fault switches, setting) the local D1 behind the Worker under test. */
 import { env } from "cloudflare:workers";
-import { DAY_TOTALS } from "../../src/analytics/rollup-sql";
+import type { OracleCategory, OracleRow } from "../../scripts/lib/analytics-oracle.mjs";
+import { DAY_TOTALS, MERCHANT_TOTALS } from "../../src/analytics/rollup-sql";
 
 /** Rows of a read-only query, for before/after snapshots of storage. */
 export async function rows(query: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
@@ -19,13 +20,17 @@ export async function tableNames(): Promise<string[]> {
 }
 
 /** A user's stored transactions in the shape the analytics oracle reads (amount in minor units, as text). */
-export async function storedRows(
-  userId: string,
-): Promise<{ transaction_date: string; amount_minor: string; currency: string; transaction_type: string }[]> {
+export async function storedRows(userId: string): Promise<OracleRow[]> {
   return (await rows(
-    "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type FROM transactions WHERE user_id = ?",
+    `SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, category_id, merchant
+     FROM transactions WHERE user_id = ?`,
     userId,
-  )) as { transaction_date: string; amount_minor: string; currency: string; transaction_type: string }[];
+  )) as OracleRow[];
+}
+
+/** A user's categories in the shape the analytics oracle reads. */
+export async function storedCategories(userId: string): Promise<OracleCategory[]> {
+  return (await rows("SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ?", userId)) as OracleCategory[];
 }
 
 export interface StateRow {
@@ -61,24 +66,40 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 export interface DayRow {
   currency: string;
   day: string;
+  category_id: string;
+  merchant?: string;
   tx_count: number;
   credit: string;
   debit: string;
 }
 
-/** A user's daily_rollups next to the GROUP BY of their transactions, in the same shape and order. */
+async function all(query: string, userId: string): Promise<DayRow[]> {
+  return (await env.DB.prepare(query).bind(userId).all<DayRow>()).results;
+}
+
+/**
+ * A user's daily_rollups and merchant_rollups next to GROUP BYs of their transactions, in the same shape
+ * and order (merchants lower-cased: the rollup key compares them without regard to case).
+ */
 export async function rollupsAndTruth(userId: string): Promise<{ rollups: DayRow[]; truth: DayRow[] }> {
-  const rollups = await env.DB.prepare(
-    `SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-     FROM daily_rollups WHERE user_id = ? ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all<DayRow>();
-  const truth = await env.DB.prepare(
-    `SELECT ${DAY_TOTALS}
-     FROM transactions WHERE user_id = ? GROUP BY currency, day ORDER BY currency, day`,
-  )
-    .bind(userId)
-    .all<DayRow>();
-  return { rollups: rollups.results, truth: truth.results };
+  const days = await all(
+    `SELECT currency, day, category_id, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+     FROM daily_rollups WHERE user_id = ? ORDER BY currency, day, category_id`,
+    userId,
+  );
+  const dayTruth = await all(
+    `SELECT ${DAY_TOTALS} FROM transactions WHERE user_id = ? GROUP BY currency, day, category_id ORDER BY currency, day, category_id`,
+    userId,
+  );
+  const merchants = await all(
+    `SELECT currency, day, category_id, lower(merchant) AS merchant, tx_count, CAST(credit_minor AS TEXT) AS credit,
+       CAST(debit_minor AS TEXT) AS debit
+     FROM merchant_rollups WHERE user_id = ? ORDER BY 1, 2, 3, 4`,
+    userId,
+  );
+  const merchantTruth = await all(
+    `SELECT ${MERCHANT_TOTALS} FROM transactions WHERE user_id = ? AND merchant IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    userId,
+  );
+  return { rollups: [...days, ...merchants], truth: [...dayTruth, ...merchantTruth] };
 }

@@ -1,5 +1,12 @@
 // The one test harness: every suite imports from here. The analytics oracle is shared with scripts/stress.mjs.
-export { bruteForceAnalytics, defaultCurrency, formatMinor, type OracleRow, toMinor } from "../../scripts/lib/analytics-oracle.mjs";
+export {
+  bruteForceAnalytics,
+  defaultCurrency,
+  formatMinor,
+  type OracleCategory,
+  type OracleRow,
+  toMinor,
+} from "../../scripts/lib/analytics-oracle.mjs";
 export * from "./db";
 export * from "./http";
 export * from "./jwt";
