@@ -3,11 +3,11 @@ import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
-import { readBody } from "./lib/body";
-import { requireSafeConfiguration } from "./lib/config-check";
-import { createApp } from "./lib/create-app";
-import { requestContext } from "./lib/middleware";
-import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
+import { readBody } from "./http/body";
+import { requireSafeConfiguration } from "./http/config-check";
+import { createApp } from "./http/create-app";
+import { requestContext } from "./http/request-context";
+import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
 import { transactionsRouter } from "./transactions";
 
 const app = createApp();

@@ -1,7 +1,7 @@
-import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/consumer";
+import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/queue";
 import app from "./app";
 import { getDb } from "./db/client";
-import { purgeExpiredIdempotencyKeys } from "./lib/idempotency";
+import { purgeExpiredIdempotencyKeys } from "./http/idempotency";
 
 export type { AppType } from "./app";
 

@@ -2,7 +2,7 @@ import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumeAnalyticsBatch } from "../src/analytics/consumer";
+import { consumeAnalyticsBatch } from "../src/analytics/queue";
 import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
 import { analyticsState, setFault } from "./support/analytics-state";
 import { bruteForceAnalytics, type RawRow } from "./support/brute-force-analytics";

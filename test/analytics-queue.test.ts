@@ -7,7 +7,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { consumeAnalyticsBatch } from "../src/analytics/consumer";
+import { consumeAnalyticsBatch } from "../src/analytics/queue";
 import worker from "../src/index";
 import { authed, call, createTransaction, newUser, type TestUser } from "./helpers";
 import { analyticsState, eventually, setFault } from "./support/analytics-state";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { recomputeSnapshot } from "../src/analytics/analytics.service";
+import { recomputeSnapshot } from "../src/analytics/snapshot";
 import { getDb } from "../src/db/client";
 import { authed, call, createTransaction, jsonInit, newUser, problem, type TestUser, type TransactionRecord } from "./helpers";
 

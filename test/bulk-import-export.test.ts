@@ -467,6 +467,16 @@ describe("happy", () => {
       });
       expect(await countFor(bob.id)).toBe(items.length);
     });
+
+    it("re-importing your own export into the same account adds nothing: each row is a duplicate of its own id", async () => {
+      const before = await storedIds(alice.id);
+      // mixedHistory leaves some external_ids empty: those rows are matched by their exported id.
+      expect(readCsv(file).some((r) => r.external_id === "")).toBe(true);
+      const res = await call(`${TX}/import`, authed(alice.token, { method: "POST", headers: { "content-type": "text/csv" }, body: file }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ dry_run: false, rows: items.length, added: 0, duplicates: items.length, errors: [] });
+      expect(await storedIds(alice.id)).toEqual(before);
+    });
   });
 });
 

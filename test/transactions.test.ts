@@ -420,6 +420,21 @@ describe("errors", () => {
     await expectInvalid(await create(user.token, body), path);
   });
 
+  it("one 422 names every invalid field of a body, the amount included", async () => {
+    const res = await create(user.token, { transaction_amount: "-5", transaction_type: "DEBIT" });
+    expect(res.status).toBe(422);
+    const paths = ((await problem(res)).errors ?? []).map((e) => e.path).sort();
+    expect(paths).toEqual(["transaction_amount", "transaction_type"]);
+  });
+
+  it("one 422 names the amount's digits and another field together", async () => {
+    const res = await create(user.token, { transaction_amount: "500.5", currency: "JPY", status: "done", transaction_type: "debit" });
+    expect(res.status).toBe(422);
+    const errors = (await problem(res)).errors ?? [];
+    expect(errors.map((e) => e.path).sort()).toEqual(["status", "transaction_amount"]);
+    expect(errors.find((e) => e.path === "transaction_amount")?.message).toBe("JPY allows at most 0 decimal places");
+  });
+
   it("stores nothing for rejected creates", async () => {
     expect(await listIds(user.token)).toEqual([]);
   });

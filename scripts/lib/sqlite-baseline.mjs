@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+// The ledger's own rollup SQL text (a plain .ts file with no imports: Node 24 strips nothing and loads it).
+import { ADD_TO_ROLLUPS_HEAD, ADD_TO_ROLLUPS_TAIL, ROW_CONTRIBUTION } from "../../src/analytics/rollup-sql.ts";
 import { syntheticItem } from "./synthetic.mjs";
 
 const USER_ID = "usr_rawbaseline0000000000000000";
@@ -83,7 +85,7 @@ export function plainInsertRate({ dir, migrationsDir, count }) {
 }
 
 /**
- * For the profile: the statements one bulk request's D1 batch runs (src/transactions/insert.ts), per
+ * For the profile: the statements one bulk request's D1 batch runs (src/transactions/insert.ts, src/analytics/ledger.ts), per
  * 1,000 rows in one transaction: 8-row INSERTs (D1 binds at most 100 parameters) … ON CONFLICT DO NOTHING RETURNING id, the rollup upsert
  * per 98 ids, one audit row, the analytics counter bump. Same SQL work, no Worker, no D1 round trip.
  */
@@ -95,15 +97,11 @@ export function apiShapedInsertRate({ dir, migrationsDir, count, perRequest = 10
   const one = `(${COLUMNS.map(() => "?").join(", ")})`;
   const insertSql = (n) =>
     `INSERT INTO transactions (${COLUMNS.join(", ")}) VALUES ${Array(n).fill(one).join(", ")} ON CONFLICT DO NOTHING RETURNING id`;
-  const rollupSql = (n) => `INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor)
+  const rollupSql = (n) => `${ADD_TO_ROLLUPS_HEAD}
     SELECT user_id, currency, day, SUM(n), SUM(credit), SUM(debit) FROM (
-      SELECT user_id, currency, substr(transaction_date, 1, 10) AS day, 1 AS n,
-        CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END AS credit,
-        CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END AS debit
-      FROM transactions WHERE id IN (${Array(n).fill("?").join(", ")})
+      SELECT ${ROW_CONTRIBUTION} FROM transactions WHERE id IN (${Array(n).fill("?").join(", ")})
     ) GROUP BY user_id, currency, day
-    ON CONFLICT (user_id, currency, day) DO UPDATE SET tx_count = tx_count + excluded.tx_count,
-      credit_minor = credit_minor + excluded.credit_minor, debit_minor = debit_minor + excluded.debit_minor`;
+    ${ADD_TO_ROLLUPS_TAIL}`;
   const audit = db.prepare(
     "INSERT INTO audit_log (id, user_id, action, target_id, request_id, client_ip, details, created_at) VALUES (?, ?, 'transaction.bulk_create', NULL, ?, NULL, ?, ?)",
   );

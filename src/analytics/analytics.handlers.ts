@@ -1,22 +1,20 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
+import type { AppRouteHandler } from "../http/context";
+import { ApiError } from "../http/problem";
 import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
-import { ApiError } from "../lib/problem";
-import type { getAnalytics } from "./analytics.routes";
-import { dayRange } from "./analytics.schemas";
-import { readAnalytics } from "./analytics.service";
+import type * as routes from "./analytics.routes";
 import { buildAnalytics } from "./compute";
-import { notifyAnalytics } from "./notify";
+import { requestRecompute } from "./queue";
+import { dayRange, readAnalytics } from "./read";
 
-export const getAnalyticsHandler: RouteHandler<typeof getAnalytics, AppEnv> = async (c) => {
+export const getAnalytics: AppRouteHandler<typeof routes.getAnalytics> = async (c) => {
   const user = c.get("user");
   const { user_id: requested } = c.req.valid("param");
   if (requested !== "me" && requested !== user.id) throw new ApiError("forbidden", "You can only read your own analytics");
   const query = c.req.valid("query");
   const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
-  if (read.snapshotBehind) notifyAnalytics(c, user.id, read.version);
+  if (read.snapshotBehind) requestRecompute({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, user.id, read.version);
   const body = { user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false };
   const etag = await bodyEtag(JSON.stringify(body));
   c.header("etag", etag);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/require-auth";
-import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
 import { AnalyticsParams, AnalyticsQuery, AnalyticsSchema } from "./analytics.schemas";
 
 export const getAnalytics = createRoute({

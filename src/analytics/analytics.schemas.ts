@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
-import { CurrencyCode } from "../transactions/transactions.schemas";
+import { CurrencyCode } from "../lib/currencies";
+import { isDateOnly, parseTimestamp } from "../lib/dates";
 
 export const AnalyticsParams = z.object({
   user_id: z
@@ -22,11 +22,6 @@ export const AnalyticsQuery = z
     to: Day.optional().openapi({ description: "Last UTC day included" }),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
-
-/** Turns the inclusive query days into the half-open range the rollup query uses. */
-export function dayRange(query: { from?: string; to?: string }) {
-  return { from: query.from, toExclusive: query.to ? nextDayStart(query.to).slice(0, 10) : undefined };
-}
 
 const money = (example: string) => z.string().openapi({ example });
 

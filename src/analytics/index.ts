@@ -1,5 +1,5 @@
-import { createRouter } from "../lib/create-app";
-import { getAnalyticsHandler } from "./analytics.handlers";
-import { getAnalytics } from "./analytics.routes";
+import { createRouter } from "../http/create-app";
+import * as handlers from "./analytics.handlers";
+import * as routes from "./analytics.routes";
 
-export const analyticsRouter = createRouter().openapi(getAnalytics, getAnalyticsHandler);
+export const analyticsRouter = createRouter().openapi(routes.getAnalytics, handlers.getAnalytics);

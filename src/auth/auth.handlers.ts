@@ -1,11 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit.service";
+import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
-import { parseOrThrow } from "../lib/create-app";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/problem";
+import { parseOrThrow } from "../http/validation";
 import { logEvent } from "../lib/log";
-import { ApiError } from "../lib/problem";
 import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";
 import { verifyAgainstDummy, verifyPassword } from "./password";

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { idempotent } from "../lib/idempotency";
-import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { idempotent } from "../http/idempotency";
+import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
 import {
   AuditPageSchema,
   AuditQuerySchema,

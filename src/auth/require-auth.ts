@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../lib/context";
-import { ApiError } from "../lib/problem";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/problem";
 import { tokenConfig, verifyAccessToken } from "./tokens";
-import { findTokenSubject } from "./users";
+import { findAuthUser } from "./users";
 
 function unauthorized(detail: string, error?: "invalid_token"): ApiError {
   const challenge = error ? `Bearer realm="finanalyze", error="${error}"` : `Bearer realm="finanalyze"`;
@@ -17,8 +17,8 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!match?.[1]) throw unauthorized("Malformed Authorization header", "invalid_token");
   const claims = await verifyAccessToken(tokenConfig(c.env), match[1]);
   if (!claims) throw unauthorized("Invalid or expired token", "invalid_token");
-  const user = await findTokenSubject(c.env.DB, claims.sub);
+  const user = await findAuthUser(c.env.DB, claims.sub);
   if (!user || user.tokenVersion !== claims.tv) throw unauthorized("Token has been revoked", "invalid_token");
-  c.set("user", { id: user.id, username: user.username, fullName: user.fullName, email: user.email, createdAt: user.createdAt });
+  c.set("user", user);
   return next();
 };

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
+import { ApiError } from "../http/problem";
 import { newId } from "../lib/ids";
-import { ApiError } from "../lib/problem";
 import { hashPassword } from "./password";
 
 export type UserRow = typeof users.$inferSelect;
@@ -48,26 +48,20 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
   return db.query.users.findFirst({ where: eq(users.id, id) });
 }
 
-export interface TokenSubject {
-  id: string;
-  username: string;
-  fullName: string;
-  email: string | null;
-  createdAt: string;
-  tokenVersion: number;
-}
+/** An authenticated caller: what requireAuth reads once per request and handlers use. */
+export type AuthUser = Pick<UserRow, "id" | "username" | "fullName" | "email" | "createdAt" | "tokenVersion">;
 
 /**
  * The one lookup every authenticated request makes, as a plain prepared D1 statement: it runs on
  * every call, so it skips the query builder.
  */
-export async function findTokenSubject(d1: D1Database, id: string): Promise<TokenSubject | null> {
+export async function findAuthUser(d1: D1Database, id: string): Promise<AuthUser | null> {
   return d1
     .prepare(
       "SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?",
     )
     .bind(id)
-    .first<TokenSubject>();
+    .first<AuthUser>();
 }
 
 export function publicUser(row: UserRow) {

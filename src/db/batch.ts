@@ -4,7 +4,7 @@ import type { Database } from "./client";
 
 const dialect = new SQLiteAsyncDialect();
 
-type Statement = SQL | { toSQL(): { sql: string; params: unknown[] } };
+export type Statement = SQL | { toSQL(): { sql: string; params: unknown[] } };
 
 /**
  * Runs statements as one atomic D1 batch (D1 has no interactive transactions).

@@ -1,13 +1,14 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { recomputeSnapshot } from "../analytics/analytics.service";
-import { sweepStaleSnapshots } from "../analytics/consumer";
+import { writeContext } from "../analytics/ledger";
+import { sweepStaleSnapshots } from "../analytics/queue";
+import { recomputeSnapshot } from "../analytics/snapshot";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
-import { parseOrThrow } from "../lib/create-app";
-import { ApiError } from "../lib/problem";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/problem";
+import { parseOrThrow } from "../http/validation";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
 
@@ -35,7 +36,7 @@ export const devRouter = new Hono<AppEnv>()
   .post("/__dev/seed", requireAuth, async (c) => {
     const o = parseOrThrow(SeedBody, await c.req.json());
     const started = Date.now();
-    const version = await seedTransactions(getDb(c.env.DB), c.get("user").id, {
+    const version = await seedTransactions(writeContext(c), c.get("user").id, {
       offset: o.offset,
       count: o.count,
       days: o.days,

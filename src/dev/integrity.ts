@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { DAY_TOTALS } from "../analytics/rollup-sql";
 import type { Database } from "../db/client";
 
 /**
@@ -8,12 +9,9 @@ import type { Database } from "../db/client";
 export async function integrityReport(db: Database) {
   const mismatches = await db.all<{ user_id: string; currency: string; day: string }>(sql`
     WITH actual AS (
-      SELECT user_id, currency, substr(transaction_date, 1, 10) AS day, COUNT(*) AS n,
-        CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
-        CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit
-      FROM transactions GROUP BY 1, 2, 3),
+      SELECT user_id, ${sql.raw(DAY_TOTALS)} FROM transactions GROUP BY user_id, currency, day),
     kept AS (
-      SELECT user_id, currency, day, tx_count AS n, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+      SELECT user_id, currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
       FROM daily_rollups)
     SELECT user_id, currency, day FROM (SELECT * FROM actual EXCEPT SELECT * FROM kept)
     UNION

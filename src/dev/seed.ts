@@ -1,7 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bumpVersion, versionFrom } from "../analytics/analytics.service";
-import { runBatch } from "../db/batch";
-import type { Database } from "../db/client";
+import { commitWrite, type WriteContext } from "../analytics/ledger";
 
 export interface SeedOptions {
   offset: number;
@@ -26,24 +24,22 @@ function generator(o: SeedOptions) {
       FROM seq)`;
 }
 
-/** Bulk-inserts synthetic transactions and their rollups in one atomic D1 batch (local benchmarks only). */
-export async function seedTransactions(db: Database, userId: string, options: SeedOptions): Promise<number> {
-  const gen = generator(options);
+/**
+ * Bulk-inserts synthetic transactions through the ledger, in one atomic D1 batch (local benchmarks only):
+ * rollups, audit row and change counter exactly as for any other write.
+ */
+export async function seedTransactions(ctx: WriteContext, userId: string, options: SeedOptions): Promise<number> {
   const now = new Date().toISOString();
-  const [, , bump] = await runBatch(db, [
-    sql`${gen}
+  // The rows this call inserts: they all carry its own created_at and the description "seed".
+  const seeded = sql`user_id = ${userId} AND created_at = ${now} AND description = 'seed'`;
+  const { analyticsVersion } = await commitWrite(
+    ctx,
+    { userId, adds: [seeded], audit: { action: "transaction.seed", details: { offset: options.offset, count: options.count } } },
+    [
+      sql`${generator(options)}
       INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, etag, created_at, updated_at)
       SELECT 'txn_' || lower(hex(randomblob(13))), ${userId}, ts, amount, currency, type, 'success', 'seed', lower(hex(randomblob(12))), ${now}, ${now} FROM gen`,
-    sql`${gen}
-      INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor)
-      SELECT ${userId}, currency, substr(ts, 1, 10), COUNT(*),
-        SUM(CASE WHEN type = 'credit' THEN amount ELSE 0 END), SUM(CASE WHEN type = 'debit' THEN amount ELSE 0 END)
-      FROM gen WHERE true GROUP BY currency, substr(ts, 1, 10)
-      ON CONFLICT (user_id, currency, day) DO UPDATE SET
-        tx_count = tx_count + excluded.tx_count,
-        credit_minor = credit_minor + excluded.credit_minor,
-        debit_minor = debit_minor + excluded.debit_minor`,
-    bumpVersion(userId),
-  ]);
-  return versionFrom(bump);
+    ],
+  );
+  return analyticsVersion;
 }

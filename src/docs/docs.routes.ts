@@ -1,7 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
-import type { AppEnv } from "../lib/context";
-import { createRouter } from "../lib/create-app";
-import { DOCS_CSP } from "../lib/security";
+import type { AppEnv } from "../http/context";
+import { createRouter } from "../http/create-app";
+import { DOCS_CSP } from "../http/security";
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",

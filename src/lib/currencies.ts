@@ -1,3 +1,5 @@
+import { z } from "@hono/zod-openapi";
+
 /**
  * ISO 4217 active currency codes and their minor-unit digits.
  * Most currencies use 2 digits; the exceptions are listed explicitly.
@@ -21,8 +23,6 @@ export const CURRENCY_DIGITS: ReadonlyMap<string, number> = new Map([
   ...FOUR_DIGIT.map((code) => [code, 4] as const),
 ]);
 
-export const CURRENCY_CODES = [...CURRENCY_DIGITS.keys()].sort();
-
 export function isCurrency(code: string): boolean {
   return CURRENCY_DIGITS.has(code);
 }
@@ -33,3 +33,10 @@ export function currencyDigits(code: string): number {
   if (digits === undefined) throw new Error(`unknown currency ${code}`);
   return digits;
 }
+
+/** A currency code in a request: case-insensitive on input, upper case out. Shared by every feature that takes one. */
+export const CurrencyCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .refine(isCurrency, "must be an ISO 4217 currency code")
+  .openapi({ type: "string", example: "USD", description: "ISO 4217 code (case-insensitive on input)" });

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { validationError } from "./problem";
+import { validationError } from "../http/problem";
 
 /** Opaque keyset cursor: the (transaction_date, id) of the last row of a page. */
 export interface CursorPosition {

@@ -3,7 +3,8 @@ import { currencyDigits } from "./currencies";
 /** Largest accepted amount, in major units. */
 export const MAX_AMOUNT_MAJOR = 1_000_000_000_000n;
 
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+/** A plain positive decimal: digits, optionally a point and more digits; no sign, exponent or spaces. */
+export const DECIMAL_AMOUNT = /^(\d+)(?:\.(\d+))?$/;
 
 export type ParseAmountResult = { ok: true; minor: bigint } | { ok: false; message: string };
 
@@ -14,7 +15,7 @@ export type ParseAmountResult = { ok: true; minor: bigint } | { ok: false; messa
  */
 export function parseAmount(text: string, currency: string): ParseAmountResult {
   const digits = currencyDigits(currency);
-  const match = DECIMAL.exec(text);
+  const match = DECIMAL_AMOUNT.exec(text);
   if (!match) return { ok: false, message: 'must be a positive decimal number such as "10.50"' };
   const whole = match[1] ?? "0";
   const fraction = match[2] ?? "";

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { ApiError } from "../lib/problem";
+import { ApiError } from "../http/problem";
 import type { TransactionRecord } from "./transactions.service";
 
 /** The export's columns, in order. Import accepts this header unchanged. */
@@ -53,15 +53,18 @@ function checkHeader(header: string[]): string[] {
   return header;
 }
 
-export interface ImportRow {
+interface ImportRow {
   line: number;
   item: Record<string, string>;
+  /** The row's `id` column, when the file is an export: the caller's own row makes it a duplicate. */
+  id?: string;
 }
 
 /**
  * Parses an import file with csv-parse. Columns are named like the record's fields; read-only
- * columns (id, created_at, …) are ignored, except that `id` stands in for an empty external_id so
- * re-importing the same export twice does not duplicate anything.
+ * columns (created_at, …) are ignored. `id` is not written, but a row whose id the caller already has
+ * is a duplicate of it (re-importing your own export adds nothing), and it stands in for an empty
+ * external_id, so importing another account's export twice does not duplicate anything either.
  */
 export function parseImportCsv(text: string): ImportRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
@@ -77,6 +80,6 @@ export function parseImportCsv(text: string): ImportRow[] {
       if (WRITABLE.has(column) && value !== "") item[column] = value;
     }
     if (!item.external_id && record.id) item.external_id = record.id;
-    return { line: info.lines, item };
+    return { line: info.lines, item, id: record.id || undefined };
   });
 }

@@ -1,12 +1,12 @@
-import { type AuditContext, auditInsert } from "../audit/audit.service";
-import type { Database } from "../db/client";
-import { zodFieldErrors } from "../lib/create-app";
-import { ApiError, type FieldError, validationError } from "../lib/problem";
-import { existingExternalIds, insertTransactions } from "./insert";
+import type { WriteContext } from "../analytics/ledger";
+import type { AuditAction } from "../audit/audit";
+import { type FieldError, validationError } from "../http/problem";
+import { zodFieldErrors } from "../http/validation";
+import { existingExternalIds, existingIds, insertTransactions } from "./insert";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
 
-export type ItemStatus = "created" | "duplicate" | "valid" | "error";
+export type ItemStatus = "created" | "duplicate" | "error";
 
 export interface ItemResult {
   index: number;
@@ -15,15 +15,30 @@ export interface ItemResult {
   errors?: FieldError[];
 }
 
+export interface IngestItem {
+  /** A request body shaped like a create request. */
+  body: unknown;
+  /** The id the row had in an export: if the caller already has that transaction, the row is a duplicate of it. */
+  exportedId?: string;
+}
+
 export interface IngestOptions {
   /** All or nothing: any invalid item rejects the whole request with a 422. */
   atomic: boolean;
-  /** Validate and report only. */
+  /** Validate and report only: nothing is stored and `created` counts what would be. */
   dryRun?: boolean;
   /** How an item's position is named in a 422 path (bulk: "transactions.3"). */
   label?: (index: number) => string;
-  /** One audit entry per stored chunk, written in the chunk's batch. */
-  audit: { context: AuditContext; action: "transaction.bulk_create" | "transaction.import" };
+  /** The audit action of each stored chunk (one entry per chunk, in the chunk's batch). */
+  action: Extract<AuditAction, "transaction.bulk_create" | "transaction.import">;
+}
+
+export interface IngestOutcome {
+  /** Every item, in order; in a dry run, items that would be stored are reported as created without an id. */
+  results: ItemResult[];
+  created: number;
+  duplicates: number;
+  failed: number;
 }
 
 /** Rows per D1 batch: one atomic batch per chunk. Bulk requests (<= 1000 items) are one batch. */
@@ -31,28 +46,34 @@ export const INGEST_BATCH_ROWS = 1000;
 
 function validate(userId: string, item: unknown, now: string): { row: TransactionRow } | { errors: FieldError[] } {
   const parsed = CreateTransactionSchema.safeParse(item);
-  if (!parsed.success) return { errors: zodFieldErrors(parsed.error) };
-  try {
-    return { row: buildRow(userId, parsed.data, now) };
-  } catch (err) {
-    if (err instanceof ApiError && err.options.errors) return { errors: err.options.errors };
-    throw err;
-  }
+  return parsed.success ? { row: buildRow(userId, parsed.data, now) } : { errors: zodFieldErrors(parsed.error) };
 }
 
 /**
- * Validates many transactions and stores them through the same rollup and analytics-counter path as
- * single creates. Repeated external_ids (in the request or already stored) are duplicates, not stored twice.
+ * Validates many transactions and stores them through the same ledger as single creates. Repeated
+ * external_ids (in the request or already stored) and exported rows the caller already has are
+ * duplicates, not stored twice.
  */
-export async function ingestTransactions(db: Database, userId: string, items: readonly unknown[], options: IngestOptions) {
+export async function ingestTransactions(
+  ctx: WriteContext,
+  userId: string,
+  items: readonly IngestItem[],
+  options: IngestOptions,
+): Promise<IngestOutcome> {
   const now = new Date().toISOString();
   const results: ItemResult[] = [];
   const pending: { index: number; row: TransactionRow }[] = [];
   const firstByExternalId = new Map<string, string>();
+  const own = await existingIds(
+    ctx.db,
+    userId,
+    items.flatMap((item) => (item.exportedId ? [item.exportedId] : [])),
+  );
 
   items.forEach((item, index) => {
-    const outcome = validate(userId, item, now);
+    const outcome = validate(userId, item.body, now);
     if ("errors" in outcome) return results.push({ index, status: "error", errors: outcome.errors });
+    if (item.exportedId && own.has(item.exportedId)) return results.push({ index, status: "duplicate", id: item.exportedId });
     const externalId = outcome.row.externalId;
     const earlier = externalId ? firstByExternalId.get(externalId) : undefined;
     if (earlier) return results.push({ index, status: "duplicate", id: earlier });
@@ -70,7 +91,7 @@ export async function ingestTransactions(db: Database, userId: string, items: re
   }
 
   const existing = await existingExternalIds(
-    db,
+    ctx.db,
     userId,
     pending.flatMap((p) => (p.row.externalId ? [p.row.externalId] : [])),
   );
@@ -81,30 +102,25 @@ export async function ingestTransactions(db: Database, userId: string, items: re
     else toInsert.push(p);
   }
 
-  let analyticsVersion = 0;
   if (options.dryRun) {
-    for (const p of toInsert) results.push({ index: p.index, status: "valid" });
+    for (const p of toInsert) results.push({ index: p.index, status: "created" });
   } else {
     for (let i = 0; i < toInsert.length; i += INGEST_BATCH_ROWS) {
       const chunk = toInsert.slice(i, i + INGEST_BATCH_ROWS);
       const ids = chunk.map((p) => p.row.id);
       const written = await insertTransactions(
-        db,
+        ctx,
         userId,
         chunk.map((p) => p.row),
-        [
-          auditInsert(options.audit.context, {
-            userId,
-            action: options.audit.action,
-            details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
-          }),
-        ],
+        {
+          action: options.action,
+          details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
+        },
       );
-      analyticsVersion = Math.max(analyticsVersion, written.analyticsVersion);
       // Not inserted means a concurrent request stored the same external_id first: report its id.
       const lost = chunk.filter((p) => !written.inserted.has(p.row.id));
       const winners = await existingExternalIds(
-        db,
+        ctx.db,
         userId,
         lost.map((p) => p.row.externalId ?? ""),
       );
@@ -117,12 +133,5 @@ export async function ingestTransactions(db: Database, userId: string, items: re
 
   results.sort((a, b) => a.index - b.index);
   const count = (status: ItemStatus) => results.filter((r) => r.status === status).length;
-  return {
-    results,
-    created: count("created"),
-    duplicates: count("duplicate"),
-    valid: count("valid"),
-    failed: count("error"),
-    analyticsVersion,
-  };
+  return { results, created: count("created"), duplicates: count("duplicate"), failed: count("error") };
 }

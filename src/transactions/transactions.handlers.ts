@@ -1,33 +1,28 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import { notifyAnalytics } from "../analytics/notify";
-import { auditContext } from "../audit/audit.service";
+import { writeContext } from "../analytics/ledger";
 import { getDb } from "../db/client";
-import type { AppEnv } from "../lib/context";
+import type { AppRouteHandler } from "../http/context";
+import { ApiError } from "../http/problem";
 import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
-import { ApiError } from "../lib/problem";
 import { csvLine, EXPORT_COLUMNS, parseImportCsv, recordToCsv } from "./csv";
 import { ingestTransactions } from "./ingest";
 import type * as routes from "./transactions.routes";
 import * as service from "./transactions.service";
 
-type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
-
-export const createTransaction: Handler<"createTransaction"> = async (c) => {
+export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
   const user = c.get("user");
-  const { value: row, analyticsVersion } = await service.createTransaction(getDb(c.env.DB), user.id, c.req.valid("json"), auditContext(c));
-  notifyAnalytics(c, user.id, analyticsVersion);
+  const row = await service.createTransaction(writeContext(c), user.id, c.req.valid("json"));
   c.header("location", `/api/v1/transaction/${row.id}`);
   c.header("etag", quoteEtag(row.etag));
   return c.json(service.toRecord(row, user), 201);
 };
 
-export const listTransactions: Handler<"listTransactions"> = async (c) => {
+export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const user = c.get("user");
   const page = await service.listTransactions(getDb(c.env.DB), user.id, c.req.valid("query"));
   return c.json({ data: page.rows.map((row) => service.toRecord(row, user)), has_more: page.hasMore, next_cursor: page.nextCursor }, 200);
 };
 
-export const getTransaction: Handler<"getTransaction"> = async (c) => {
+export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {
   const user = c.get("user");
   const row = await service.getTransaction(getDb(c.env.DB), user.id, c.req.valid("param").transaction_id);
   const etag = quoteEtag(row.etag);
@@ -37,48 +32,39 @@ export const getTransaction: Handler<"getTransaction"> = async (c) => {
   return c.json(service.toRecord(row, user), 200);
 };
 
-export const updateTransaction: Handler<"updateTransaction"> = async (c) => {
+export const updateTransaction: AppRouteHandler<typeof routes.updateTransaction> = async (c) => {
   const user = c.get("user");
-  const { value: row, analyticsVersion } = await service.updateTransaction(
-    getDb(c.env.DB),
+  const row = await service.updateTransaction(
+    writeContext(c),
     user.id,
     c.req.valid("param").transaction_id,
     c.req.valid("json"),
-    auditContext(c),
     ifMatchTag(c.req.header("if-match")),
   );
-  notifyAnalytics(c, user.id, analyticsVersion);
   c.header("etag", quoteEtag(row.etag));
   return c.json(service.toRecord(row, user), 200);
 };
 
-export const deleteTransaction: Handler<"deleteTransaction"> = async (c) => {
-  const userId = c.get("user").id;
-  const { value: id, analyticsVersion } = await service.deleteTransaction(
-    getDb(c.env.DB),
-    userId,
-    c.req.valid("param").transaction_id,
-    auditContext(c),
-  );
-  notifyAnalytics(c, userId, analyticsVersion);
+export const deleteTransaction: AppRouteHandler<typeof routes.deleteTransaction> = async (c) => {
+  const id = await service.deleteTransaction(writeContext(c), c.get("user").id, c.req.valid("param").transaction_id);
   return c.json({ message: "success" as const, id }, 200);
 };
 
-export const bulkCreateTransactions: Handler<"bulkCreateTransactions"> = async (c) => {
+export const bulkCreateTransactions: AppRouteHandler<typeof routes.bulkCreateTransactions> = async (c) => {
   const user = c.get("user");
   const { atomic } = c.req.valid("query");
-  const outcome = await ingestTransactions(getDb(c.env.DB), user.id, c.req.valid("json").transactions, {
+  const items = c.req.valid("json").transactions.map((body) => ({ body }));
+  const outcome = await ingestTransactions(writeContext(c), user.id, items, {
     atomic,
     label: (i) => `transactions.${i}`,
-    audit: { context: auditContext(c), action: "transaction.bulk_create" },
+    action: "transaction.bulk_create",
   });
-  if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
-  const results = outcome.results.map((r) => ({ ...r, status: r.status as "created" | "duplicate" | "error" }));
-  const body = { atomic, created: outcome.created, duplicates: outcome.duplicates, failed: outcome.failed, results };
+  const { created, duplicates, failed, results } = outcome;
+  const body = { atomic, created, duplicates, failed, results };
   return outcome.created > 0 ? c.json(body, 201) : c.json(body, 200);
 };
 
-export const importTransactions: Handler<"importTransactions"> = async (c) => {
+export const importTransactions: AppRouteHandler<typeof routes.importTransactions> = async (c) => {
   const user = c.get("user");
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "text/csv") throw new ApiError("unsupported_media_type", "Send the file as text/csv");
@@ -91,25 +77,24 @@ export const importTransactions: Handler<"importTransactions"> = async (c) => {
   const rows = parseImportCsv(text);
   const { dry_run: dryRun } = c.req.valid("query");
   const outcome = await ingestTransactions(
-    getDb(c.env.DB),
+    writeContext(c),
     user.id,
-    rows.map((r) => r.item),
-    { atomic: false, dryRun, audit: { context: auditContext(c), action: "transaction.import" } },
+    rows.map((r) => ({ body: r.item, exportedId: r.id })),
+    { atomic: false, dryRun, action: "transaction.import" },
   );
-  if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
   const body = {
     dry_run: dryRun,
     rows: rows.length,
-    added: dryRun ? outcome.valid : outcome.created,
+    added: outcome.created,
     duplicates: outcome.duplicates,
     errors: outcome.results.flatMap((r) => (r.status === "error" ? [{ line: rows[r.index]?.line ?? 0, errors: r.errors ?? [] }] : [])),
   };
-  return outcome.created > 0 ? c.json(body, 201) : c.json(body, 200);
+  return outcome.created > 0 && !dryRun ? c.json(body, 201) : c.json(body, 200);
 };
 
 const EXPORT_PAGE = 1000;
 
-export const exportTransactions: Handler<"exportTransactions"> = async (c) => {
+export const exportTransactions: AppRouteHandler<typeof routes.exportTransactions> = async (c) => {
   const user = c.get("user");
   const filters = c.req.valid("query");
   const db = getDb(c.env.DB);

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/require-auth";
-import { idempotent } from "../lib/idempotency";
-import { bearerSecurity, jsonContent, problemResponses } from "../lib/openapi";
+import { idempotent } from "../http/idempotency";
+import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
 import {
   BulkQuerySchema,
   BulkRequestSchema,

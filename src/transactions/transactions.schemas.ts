@@ -1,15 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { isCurrency } from "../lib/currencies";
+import { CurrencyCode } from "../lib/currencies";
 import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
+import { DECIMAL_AMOUNT, parseAmount } from "../lib/money";
 
 export const TRANSACTION_TYPES = ["credit", "debit"] as const;
 export const TRANSACTION_STATUSES = ["pending", "success", "failed"] as const;
-
-export const CurrencyCode = z
-  .string()
-  .transform((s) => s.toUpperCase())
-  .refine(isCurrency, "must be an ISO 4217 currency code")
-  .openapi({ type: "string", example: "USD", description: "ISO 4217 code (case-insensitive on input)" });
 
 /** A date or date-time string checked by parseTimestamp, then mapped (for example to a range bound). */
 function timestampInput(map: (utc: string, input: string) => string) {
@@ -42,6 +37,7 @@ export const RangeEnd = timestampInput((utc, input) =>
 export const Amount = z
   .union([z.string().max(40), z.number()])
   .transform((v) => String(v))
+  .refine((v) => DECIMAL_AMOUNT.test(v), 'must be a positive decimal number such as "10.50"')
   .openapi({
     description: "Decimal string (preferred) or JSON number; > 0, at most the currency's minor-unit digits, at most 1e12",
     example: "125.50",
@@ -60,6 +56,30 @@ const writableFields = {
   }),
 };
 
+/**
+ * The amount against its currency's minor-unit digits (and the range), when the body names both or the
+ * currency defaults. Runs even when other fields failed, so one 422 reports every field; it is skipped only
+ * when the amount or currency is itself malformed (their own messages then say why).
+ */
+function amountFitsCurrency(defaultCurrency: string | undefined) {
+  return [
+    (body: { transaction_amount?: string; currency?: string }, ctx: z.RefinementCtx) => {
+      const currency = body.currency ?? defaultCurrency;
+      if (body.transaction_amount === undefined || currency === undefined) return;
+      const parsed = parseAmount(body.transaction_amount, currency);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", path: ["transaction_amount"], message: parsed.message });
+    },
+    {
+      when: (payload: z.core.ParsePayload) =>
+        !payload.issues.some((issue) => {
+          const field = issue.path?.[0];
+          // A whole-body issue other than unknown keys (not an object at all) leaves nothing to compare.
+          return field === undefined ? issue.code !== "unrecognized_keys" : field === "transaction_amount" || field === "currency";
+        }),
+    },
+  ] as const;
+}
+
 export const CreateTransactionSchema = z
   .strictObject({
     transaction_amount: writableFields.transaction_amount,
@@ -70,6 +90,7 @@ export const CreateTransactionSchema = z
     description: writableFields.description.optional(),
     external_id: writableFields.external_id.optional(),
   })
+  .superRefine(...amountFitsCurrency("USD"))
   .openapi("CreateTransaction", {
     example: {
       transaction_amount: "125.50",
@@ -90,6 +111,8 @@ export const UpdateTransactionSchema = z
     description: writableFields.description.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, "at least one field is required")
+  // Without a currency the amount is checked against the stored one, in the service.
+  .superRefine(...amountFitsCurrency(undefined))
   .openapi("UpdateTransaction", { example: { status: "failed", description: "Card declined" } });
 
 export const TransactionSchema = z

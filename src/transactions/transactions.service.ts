@@ -1,21 +1,19 @@
 import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
-import { bumpVersion, versionFrom } from "../analytics/analytics.service";
-import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/audit.service";
-import { runBatch } from "../db/batch";
+import { commitWrite, type WriteContext } from "../analytics/ledger";
+import { factsOf } from "../audit/audit";
+import type { AuthUser } from "../auth/users";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
-import type { AuthUser } from "../lib/context";
+import { ApiError, validationError } from "../http/problem";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
-import { ApiError, validationError } from "../lib/problem";
 import { insertTransactions } from "./insert";
-import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
 export type TransactionRow = typeof transactions.$inferSelect;
 
-export function toRecord(row: TransactionRow, owner: AuthUser) {
+export function toRecord(row: TransactionRow, owner: Pick<AuthUser, "fullName">) {
   return {
     id: row.id,
     user_id: row.userId,
@@ -34,11 +32,15 @@ export function toRecord(row: TransactionRow, owner: AuthUser) {
 
 export type TransactionRecord = ReturnType<typeof toRecord>;
 
-export function amountToMinor(amount: string, currency: string): number {
-  return unwrapAmount(parseAmount(amount, currency));
+/** Minor units of an amount the request schema has already checked against its currency. */
+function checkedMinor(amount: string, currency: string): number {
+  const parsed = parseAmount(amount, currency);
+  if (!parsed.ok) throw new Error(`unvalidated amount reached the service: ${parsed.message}`);
+  return Number(parsed.minor);
 }
 
-function unwrapAmount(parsed: ParseAmountResult): number {
+/** An amount that depends on the stored row (an update's currency), so it can only be checked here. */
+function minorOrInvalid(parsed: ParseAmountResult): number {
   if (!parsed.ok) {
     throw validationError([{ path: "transaction_amount", message: parsed.message }]);
   }
@@ -47,20 +49,14 @@ function unwrapAmount(parsed: ParseAmountResult): number {
 
 const owned = (userId: string, id: string) => and(eq(transactions.id, id), eq(transactions.userId, userId)) as SQL;
 
-/** A write's result: the row and the user's analytics change counter after it. */
-export interface WriteResult<T> {
-  value: T;
-  analyticsVersion: number;
-}
-
-/** The stored row for a validated create request (amount checked against the currency's digits). */
+/** The stored row for a create request the schema has validated (amount included): cannot fail. */
 export function buildRow(userId: string, input: CreateTransactionInput, now = new Date().toISOString()): TransactionRow {
   const currency = input.currency ?? "USD";
   return {
     id: newId("txn"),
     userId,
     transactionDate: input.transaction_date ?? now,
-    amountMinor: amountToMinor(input.transaction_amount, currency),
+    amountMinor: checkedMinor(input.transaction_amount, currency),
     currency,
     transactionType: input.transaction_type,
     status: input.status ?? "success",
@@ -72,21 +68,15 @@ export function buildRow(userId: string, input: CreateTransactionInput, now = ne
   };
 }
 
-export async function createTransaction(
-  db: Database,
-  userId: string,
-  input: CreateTransactionInput,
-  audit: AuditContext,
-): Promise<WriteResult<TransactionRow>> {
+export async function createTransaction(ctx: WriteContext, userId: string, input: CreateTransactionInput): Promise<TransactionRow> {
   const row = buildRow(userId, input);
-  const { inserted, analyticsVersion } = await insertTransactions(
-    db,
-    userId,
-    [row],
-    [auditFromRow(audit, userId, "transaction.create", "after", eq(transactions.id, row.id))],
-  );
+  const { inserted } = await insertTransactions(ctx, userId, [row], {
+    action: "transaction.create",
+    fromRow: "after",
+    where: eq(transactions.id, row.id),
+  });
   if (!inserted.has(row.id)) {
-    const existing = await db.query.transactions.findFirst({
+    const existing = await ctx.db.query.transactions.findFirst({
       where: and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId ?? "")),
     });
     throw new ApiError(
@@ -94,7 +84,7 @@ export async function createTransaction(
       `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`,
     );
   }
-  return { value: row, analyticsVersion };
+  return row;
 }
 
 export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
@@ -129,23 +119,22 @@ const MAX_UPDATE_ATTEMPTS = 3;
  * writer makes this attempt a no-op (rollups included) and it retries on the fresh row.
  */
 export async function updateTransaction(
-  db: Database,
+  ctx: WriteContext,
   userId: string,
   id: string,
   patch: UpdateTransactionInput,
-  audit: AuditContext,
   ifMatch?: string,
-): Promise<WriteResult<TransactionRow>> {
+): Promise<TransactionRow> {
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-    const current = await getTransaction(db, userId, id);
+    const current = await getTransaction(ctx.db, userId, id);
     if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag) {
       throw new ApiError("precondition_failed", "The transaction has changed since it was read");
     }
     const currency = patch.currency ?? current.currency;
     const amountMinor =
       patch.transaction_amount !== undefined
-        ? amountToMinor(patch.transaction_amount, currency)
-        : unwrapAmount(rescaleMinor(BigInt(current.amountMinor), current.currency, currency));
+        ? minorOrInvalid(parseAmount(patch.transaction_amount, currency))
+        : minorOrInvalid(rescaleMinor(BigInt(current.amountMinor), current.currency, currency));
     const next = {
       transactionDate: patch.transaction_date ?? current.transactionDate,
       amountMinor,
@@ -159,24 +148,23 @@ export async function updateTransaction(
     const before = and(owned(userId, id), eq(transactions.etag, current.etag)) as SQL;
     const after = and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL;
     const updatedRow = { ...current, ...next };
-    const [, , updated, , , bump] = await runBatch(db, [
-      subtractFromRollups(before),
-      dropEmptyRollups(before),
-      db.update(transactions).set(next).where(before),
-      addToRollups(after),
-      auditInsert(
-        audit,
-        {
-          userId,
+    const { results } = await commitWrite(
+      ctx,
+      {
+        userId,
+        removes: before,
+        adds: [after],
+        audit: {
           action: "transaction.update",
           targetId: id,
           details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) },
+          onlyIf: sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
         },
-        sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
-      ),
-      bumpVersion(userId),
-    ]);
-    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
+      },
+      [ctx.db.update(transactions).set(next).where(before)],
+      ([updated]) => updated?.meta.changes === 1,
+    );
+    if (results[0]?.meta.changes === 1) return updatedRow;
     if (ifMatch !== undefined && ifMatch !== "*")
       throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
@@ -190,15 +178,14 @@ function laterThan(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
-export async function deleteTransaction(db: Database, userId: string, id: string, audit: AuditContext): Promise<WriteResult<string>> {
+export async function deleteTransaction(ctx: WriteContext, userId: string, id: string): Promise<string> {
   const target = owned(userId, id);
-  const [, , , deleted, bump] = await runBatch(db, [
-    auditFromRow(audit, userId, "transaction.delete", "before", target),
-    subtractFromRollups(target),
-    dropEmptyRollups(target),
-    db.delete(transactions).where(target),
-    bumpVersion(userId),
-  ]);
-  if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
-  return { value: id, analyticsVersion: versionFrom(bump) };
+  const { results } = await commitWrite(
+    ctx,
+    { userId, removes: target, audit: { action: "transaction.delete", fromRow: "before", where: target } },
+    [ctx.db.delete(transactions).where(target)],
+    ([deleted]) => deleted?.meta.changes === 1,
+  );
+  if (results[0]?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
+  return id;
 }

@@ -13,7 +13,7 @@ export async function analyticsState(userId: string): Promise<StateRow | null> {
     .first<StateRow>();
 }
 
-/** Turns a local-only fault switch on or off (see src/lib/faults.ts). */
+/** Turns a local-only fault switch on or off (see src/dev/faults.ts). */
 export async function setFault(name: "consumer_fail_users" | "queue_send_fail", value: string | null): Promise<void> {
   if (value === null) await env.DB.prepare("DELETE FROM fault_switches WHERE name = ?").bind(name).run();
   else await env.DB.prepare("INSERT OR REPLACE INTO fault_switches (name, value) VALUES (?, ?)").bind(name, value).run();

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { DAY_TOTALS } from "../../src/analytics/rollup-sql";
 
 export interface DayRow {
   currency: string;
@@ -17,9 +18,7 @@ export async function rollupsAndTruth(userId: string): Promise<{ rollups: DayRow
     .bind(userId)
     .all<DayRow>();
   const truth = await env.DB.prepare(
-    `SELECT currency, substr(transaction_date, 1, 10) AS day, COUNT(*) AS tx_count,
-       CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
-       CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit
+    `SELECT ${DAY_TOTALS}
      FROM transactions WHERE user_id = ? GROUP BY currency, day ORDER BY currency, day`,
   )
     .bind(userId)

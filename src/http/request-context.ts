@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { newId } from "../lib/ids";
+import { logEvent } from "../lib/log";
 import type { AppEnv } from "./context";
-import { newId } from "./ids";
-import { logEvent } from "./log";
 
 const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 

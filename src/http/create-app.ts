@@ -1,26 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError, ZodType } from "zod";
+import type { ZodError } from "zod";
+import { logEvent } from "../lib/log";
 import type { AppEnv } from "./context";
-import { logEvent } from "./log";
-import { ApiError, ERROR_CODES, type ErrorCode, type FieldError, problemResponse, validationError } from "./problem";
-
-export function zodFieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      return { path: issue.keys.join(", "), message: "unknown field" };
-    }
-    return { path: issue.path.map(String).join(".") || "(body)", message: issue.message };
-  });
-}
-
-/** Validates a value outside the route schemas (a second body shape, a dev route): 422 on failure. */
-export function parseOrThrow<T>(schema: ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationError(zodFieldErrors(parsed.error));
-  return parsed.data;
-}
+import { ApiError, ERROR_CODES, type ErrorCode, problemResponse, validationError } from "./problem";
+import { zodFieldErrors } from "./validation";
 
 function codeForStatus(status: number): ErrorCode {
   const entry = Object.entries(ERROR_CODES).find(([, s]) => s === status);

@@ -1,8 +1,35 @@
 import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
-import { activeFaults } from "../lib/faults";
+import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
-import { type AnalyticsMessage, recomputeSnapshot, snapshotCovers, usersBehind } from "./analytics.service";
+import { recomputeSnapshot, snapshotCovers, usersBehind } from "./snapshot";
+
+/** Producer and consumer of the analytics queue: "this user's data changed up to `version`, refresh the snapshot". */
+export interface AnalyticsMessage {
+  user_id: string;
+  version: number;
+}
+
+/** What a producer needs: the bindings, and a way to finish work after the response (ExecutionContext.waitUntil). */
+export interface Background {
+  env: Env;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Queues a recompute. A failed send loses nothing: the read path and the cron sweep notice the lag. */
+export async function enqueueRecompute(env: Env, message: AnalyticsMessage): Promise<void> {
+  try {
+    if (sendShouldFail(await activeFaults(env, getDb(env.DB)))) throw new Error("injected queue send fault");
+    await env.ANALYTICS_QUEUE.send(message);
+  } catch (err) {
+    logEvent("analytics.enqueue_failed", { user_id: message.user_id, version: message.version, error: String(err) });
+  }
+}
+
+/** Asks the consumer to refresh a user's snapshot, without holding up the response. */
+export function requestRecompute(background: Background, userId: string, version: number): void {
+  background.waitUntil(enqueueRecompute(background.env, { user_id: userId, version }));
+}
 
 function isAnalyticsMessage(body: unknown): body is AnalyticsMessage {
   const b = body as Partial<AnalyticsMessage> | null;

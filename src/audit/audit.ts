@@ -2,7 +2,7 @@ import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import type { Database } from "../db/client";
 import { auditLog, transactions } from "../db/schema";
-import type { AppEnv } from "../lib/context";
+import type { AppEnv } from "../http/context";
 import { newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount } from "../lib/money";
@@ -18,7 +18,9 @@ export type AuditAction =
   | "transaction.update"
   | "transaction.delete"
   | "transaction.bulk_create"
-  | "transaction.import";
+  | "transaction.import"
+  /** Synthetic rows from the local-only seed route. */
+  | "transaction.seed";
 
 /** Where a write came from: goes with every audit entry. */
 export interface AuditContext {

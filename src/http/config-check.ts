@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
+import { logEvent } from "../lib/log";
 import type { AppEnv } from "./context";
-import { logEvent } from "./log";
 import { ApiError } from "./problem";
 
 export const MIN_SECRET_BYTES = 32;

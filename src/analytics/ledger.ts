@@ -1,0 +1,142 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { type AuditAction, type AuditContext, auditContext, auditFromRow, auditInsert } from "../audit/audit";
+import { runBatch, type Statement } from "../db/batch";
+import { type Database, getDb } from "../db/client";
+import type { AppEnv } from "../http/context";
+import { type Background, requestRecompute } from "./queue";
+import { ADD_TO_ROLLUPS_HEAD, ADD_TO_ROLLUPS_TAIL, ROW_CONTRIBUTION } from "./rollup-sql";
+
+/**
+ * The one owner of what every write to a user's transactions must also do.
+ * In the same atomic D1 batch as the write: take the rows' old values out of `daily_rollups`, add their
+ * new ones, write the audit row and bump the user's change counter. After the batch commits: ask the
+ * analytics consumer to refresh the snapshot. Services describe their write and call `commitWrite`;
+ * a new side effect of writes (an events outbox, change-sequence rows) is added here, once.
+ */
+
+/** What a write needs besides its input: the database, who asked, and the after-commit hook's bindings. */
+export interface WriteContext extends Background {
+  db: Database;
+  audit: AuditContext;
+}
+
+export function writeContext(c: Context<AppEnv>): WriteContext {
+  return {
+    db: getDb(c.env.DB),
+    env: c.env,
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    audit: auditContext(c),
+  };
+}
+
+/** The audit row of a write: details read from the affected row inside the batch, or given. */
+export type LedgerAudit =
+  | { action: AuditAction; fromRow: "before" | "after"; where: SQL }
+  | { action: AuditAction; targetId?: string; details?: Record<string, unknown>; onlyIf?: SQL };
+
+export interface LedgerChange {
+  userId: string;
+  /** The rows the write changes or removes, as they are before it: taken out of their days first. */
+  removes?: SQL;
+  /** The rows the write creates or changes, as they are after it: added to their days afterwards (one statement each). */
+  adds?: readonly SQL[];
+  audit: LedgerAudit;
+}
+
+/**
+ * Adds the rows matching `where` (for example one id at its new etag) to their days. Each statement
+ * derives its change from the transaction rows inside the same batch, so a write and its rollup change
+ * commit together or not at all, and concurrent writers cannot double-count.
+ */
+export function addToRollups(where: SQL): SQL {
+  return sql`
+    ${sql.raw(ADD_TO_ROLLUPS_HEAD)}
+    SELECT user_id, currency, day, SUM(n), SUM(credit), SUM(debit)
+    FROM (SELECT ${sql.raw(ROW_CONTRIBUTION)} FROM transactions WHERE ${where}) GROUP BY user_id, currency, day
+    ${sql.raw(ADD_TO_ROLLUPS_TAIL)}`;
+}
+
+/** Removes the rows matching `where` from their days (run before the rows change or go away). */
+export function subtractFromRollups(where: SQL): SQL {
+  return sql`
+    UPDATE daily_rollups SET
+      tx_count = daily_rollups.tx_count - t.n,
+      credit_minor = daily_rollups.credit_minor - t.credit,
+      debit_minor = daily_rollups.debit_minor - t.debit
+    FROM (
+      SELECT user_id, currency, day, SUM(n) AS n, SUM(credit) AS credit, SUM(debit) AS debit
+      FROM (SELECT ${sql.raw(ROW_CONTRIBUTION)} FROM transactions WHERE ${where}) GROUP BY user_id, currency, day
+    ) AS t
+    WHERE daily_rollups.user_id = t.user_id AND daily_rollups.currency = t.currency AND daily_rollups.day = t.day`;
+}
+
+/** Drops the now-empty days of the rows matching `where`; run after subtracting, before the rows change. */
+export function dropEmptyRollups(where: SQL): SQL {
+  return sql`
+    DELETE FROM daily_rollups
+    WHERE tx_count = 0 AND (user_id, currency, day) IN (
+      SELECT user_id, currency, substr(transaction_date, 1, 10) FROM transactions WHERE ${where})`;
+}
+
+/** Bumps the user's change counter and returns it: the last statement of every write batch. */
+export function bumpVersion(userId: string): SQL {
+  return sql`
+    INSERT INTO analytics_state (user_id, version) VALUES (${userId}, 1)
+    ON CONFLICT (user_id) DO UPDATE SET version = version + 1
+    RETURNING version`;
+}
+
+/** The counter value a bumpVersion statement returned in a batch. */
+export function versionFrom(result: D1Result | undefined): number {
+  return Number((result?.results[0] as { version?: number } | undefined)?.version ?? 0);
+}
+
+/** The side statements of a write: those that run before the write's own statements, and those after. */
+export function ledgerStatements(change: LedgerChange, audit: AuditContext): { before: SQL[]; after: SQL[] } {
+  const before: SQL[] = [];
+  const after: SQL[] = [];
+  const entry = change.audit;
+  // A row-based audit entry reads the row where it exists: before a delete, after an insert.
+  if ("fromRow" in entry && entry.fromRow === "before")
+    before.push(auditFromRow(audit, change.userId, entry.action, "before", entry.where));
+  if (change.removes) before.push(subtractFromRollups(change.removes), dropEmptyRollups(change.removes));
+  for (const where of change.adds ?? []) after.push(addToRollups(where));
+  if ("fromRow" in entry) {
+    if (entry.fromRow === "after") after.push(auditFromRow(audit, change.userId, entry.action, "after", entry.where));
+  } else {
+    const { action, targetId, details, onlyIf } = entry;
+    after.push(auditInsert(audit, { userId: change.userId, action, targetId, details }, onlyIf));
+  }
+  after.push(bumpVersion(change.userId));
+  return { before, after };
+}
+
+export interface Committed {
+  /** The results of the write's own statements, in order. */
+  results: D1Result[];
+  /** The user's change counter after this batch. */
+  analyticsVersion: number;
+}
+
+/**
+ * Runs a write with its side statements as one atomic batch, then (when `changed` says the write took
+ * effect) the after-commit hook. The only way services write transactions.
+ */
+export async function commitWrite(
+  ctx: WriteContext,
+  change: LedgerChange,
+  writes: readonly Statement[],
+  changed: (results: D1Result[]) => boolean = () => true,
+): Promise<Committed> {
+  const { before, after } = ledgerStatements(change, ctx.audit);
+  const all = await runBatch(ctx.db, [...before, ...writes, ...after]);
+  const committed = { results: all.slice(before.length, before.length + writes.length), analyticsVersion: versionFrom(all.at(-1)) };
+  if (changed(committed.results)) afterCommit(ctx, change.userId, committed);
+  return committed;
+}
+
+/** After a write commits: ask the consumer to refresh the user's snapshot, without holding up the response. */
+export function afterCommit(ctx: Background, userId: string, committed: Committed): void {
+  requestRecompute(ctx, userId, committed.analyticsVersion);
+}

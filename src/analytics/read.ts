@@ -1,0 +1,85 @@
+import { type SQL, sql } from "drizzle-orm";
+import { runBatch } from "../db/batch";
+import type { Database } from "../db/client";
+import { nextDayStart } from "../lib/dates";
+import { type DayRollup, deserializeSummary, type Summary, summarize } from "./compute";
+
+interface RollupRow {
+  currency: string;
+  day: string;
+  tx_count: number;
+  credit: string;
+  debit: string;
+}
+
+interface StateRow {
+  version: number;
+  snapshot: string | null;
+  snapshot_version: number;
+  computed_at: string | null;
+}
+
+export interface DayRange {
+  from?: string; // inclusive "YYYY-MM-DD"
+  toExclusive?: string; // exclusive "YYYY-MM-DD"
+}
+
+/** Turns the inclusive query days into the half-open range the rollup query uses. */
+export function dayRange(query: { from?: string; to?: string }): DayRange {
+  return { from: query.from, toExclusive: query.to ? nextDayStart(query.to).slice(0, 10) : undefined };
+}
+
+// Sums are read as text so values beyond 2^53 stay exact.
+function rollupQuery(userId: string, range: DayRange = {}): SQL {
+  return sql`
+    SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0
+    ${range.from ? sql`AND day >= ${range.from}` : sql``}
+    ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+}
+
+const stateQuery = (userId: string) =>
+  sql`SELECT version, snapshot, snapshot_version, computed_at FROM analytics_state WHERE user_id = ${userId}`;
+
+function toDayRollups(rows: RollupRow[]): DayRollup[] {
+  return rows.map((r) => ({ currency: r.currency, day: r.day, count: r.tx_count, credit: BigInt(r.credit), debit: BigInt(r.debit) }));
+}
+
+/** The change counter and the rollups read in one batch, i.e. one consistent view of the database. */
+export async function loadConsistent(db: Database, userId: string, range?: DayRange) {
+  const [state, rollups] = await runBatch(db, [stateQuery(userId), rollupQuery(userId, range)]);
+  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
+  return { version: stateRow?.version ?? 0, summary: summarize(toDayRollups((rollups?.results ?? []) as RollupRow[])) };
+}
+
+export interface AnalyticsRead {
+  summary: Summary;
+  computedAt: string;
+  /** True when the stored snapshot was behind and the answer came from the rollups instead. */
+  snapshotBehind: boolean;
+  version: number;
+}
+
+/**
+ * The read path. Normal case: the stored snapshot, when it has seen every write (its version equals
+ * the counter). Otherwise, or for a date range, the per-day rollups: never the raw transactions.
+ */
+export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
+  const now = new Date().toISOString();
+  if (range.from || range.toExclusive) {
+    const { summary, version } = await loadConsistent(db, userId, range);
+    return { summary, computedAt: now, snapshotBehind: false, version };
+  }
+  const state = await db.get<StateRow | undefined>(stateQuery(userId));
+  if (!state) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0 };
+  if (state.snapshot !== null && state.snapshot_version >= state.version) {
+    return {
+      summary: deserializeSummary(state.snapshot),
+      computedAt: state.computed_at ?? now,
+      snapshotBehind: false,
+      version: state.version,
+    };
+  }
+  const { summary, version } = await loadConsistent(db, userId);
+  return { summary, computedAt: now, snapshotBehind: true, version };
+}
