@@ -6,6 +6,7 @@ import { withMediaTypeExamples } from "./docs/examples";
 import { readBody } from "./http/body";
 import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
+import { requestDatabase } from "./http/database";
 import { requestContext } from "./http/request-context";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
 import { transactionsRouter } from "./transactions";
@@ -20,6 +21,7 @@ app.use(
     limits: { "/api/v1/transaction/bulk": 2 * 1024 * 1024, "/api/v1/transaction/import": 10 * 1024 * 1024 },
     raw: new Set(["/api/v1/transaction/import"]),
   }),
+  requestDatabase,
 );
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

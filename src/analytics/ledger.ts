@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { type AuditAction, type AuditContext, auditContext, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
 import type { AppEnv } from "../http/context";
 import { type Background, requestRecompute } from "./queue";
 import { ADD_TO_ROLLUPS_HEAD, ADD_TO_ROLLUPS_TAIL, ROW_CONTRIBUTION } from "./rollup-sql";
@@ -23,7 +23,7 @@ export interface WriteContext extends Background {
 
 export function writeContext(c: Context<AppEnv>): WriteContext {
   return {
-    db: getDb(c.env.DB),
+    db: c.var.db,
     env: c.env,
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     audit: auditContext(c),

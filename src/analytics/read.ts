@@ -30,12 +30,13 @@ export function dayRange(query: { from?: string; to?: string }): DayRange {
 }
 
 // Sums are read as text so values beyond 2^53 stay exact.
-function rollupQuery(userId: string, range: DayRange = {}): SQL {
+function rollupQuery(userId: string, range: DayRange = {}, only: SQL = sql``): SQL {
   return sql`
     SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
     FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0
     ${range.from ? sql`AND day >= ${range.from}` : sql``}
-    ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+    ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}
+    ${only}`;
 }
 
 const stateQuery = (userId: string) =>
@@ -58,28 +59,35 @@ export interface AnalyticsRead {
   /** True when the stored snapshot was behind and the answer came from the rollups instead. */
   snapshotBehind: boolean;
   version: number;
+  /** Whether D1 answered from the primary (false: a read replica, which may lag). */
+  servedByPrimary: boolean;
 }
 
 /**
- * The read path. Normal case: the stored snapshot, when it has seen every write (its version equals
- * the counter). Otherwise, or for a date range, the per-day rollups: never the raw transactions.
+ * The read path, one D1 round trip: the state row and, in the same batch, the per-day rollups, which
+ * SQL returns only when they are needed (a date range, or a snapshot that has not seen every write,
+ * i.e. its version is behind the counter). Normal case: the stored snapshot. Never the raw transactions.
  */
 export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
   const now = new Date().toISOString();
-  if (range.from || range.toExclusive) {
-    const { summary, version } = await loadConsistent(db, userId, range);
-    return { summary, computedAt: now, snapshotBehind: false, version };
-  }
-  const state = await db.get<StateRow | undefined>(stateQuery(userId));
-  if (!state) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0 };
-  if (state.snapshot !== null && state.snapshot_version >= state.version) {
+  const ranged = Boolean(range.from || range.toExclusive);
+  const snapshotLags = sql`AND EXISTS (SELECT 1 FROM analytics_state s
+    WHERE s.user_id = ${userId} AND (s.snapshot IS NULL OR s.snapshot_version < s.version))`;
+  const [state, rollups] = await runBatch(db, [stateQuery(userId), rollupQuery(userId, range, ranged ? sql`` : snapshotLags)]);
+  const servedByPrimary = state?.meta.served_by_primary !== false;
+  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
+  const version = stateRow?.version ?? 0;
+  const fromRollups = () => summarize(toDayRollups((rollups?.results ?? []) as RollupRow[]));
+  if (ranged) return { summary: fromRollups(), computedAt: now, snapshotBehind: false, version, servedByPrimary };
+  if (!stateRow) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0, servedByPrimary };
+  if (stateRow.snapshot !== null && stateRow.snapshot_version >= stateRow.version) {
     return {
-      summary: deserializeSummary(state.snapshot),
-      computedAt: state.computed_at ?? now,
+      summary: deserializeSummary(stateRow.snapshot),
+      computedAt: stateRow.computed_at ?? now,
       snapshotBehind: false,
-      version: state.version,
+      version,
+      servedByPrimary,
     };
   }
-  const { summary, version } = await loadConsistent(db, userId);
-  return { summary, computedAt: now, snapshotBehind: true, version };
+  return { summary: fromRollups(), computedAt: now, snapshotBehind: true, version, servedByPrimary };
 }

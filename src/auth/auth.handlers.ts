@@ -1,17 +1,27 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditContext, listAudit as listAuditEntries, recordAudit } from "../audit/audit";
-import { getDb } from "../db/client";
+import { auditContext, auditInsert, listAudit as listAuditEntries } from "../audit/audit";
+import { runBatch } from "../db/batch";
+import { users } from "../db/schema";
 import type { AppEnv } from "../http/context";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
 import { logEvent } from "../lib/log";
 import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";
-import { verifyAgainstDummy, verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
+import { clearFailures, failureOutcome, failureStatements, lockedSeconds, locksQuery, type ThrottleKey } from "./throttle";
 import { issueAccessToken, tokenConfig } from "./tokens";
-import { bumpTokenVersion, createUser, findUserById, findUserByUsername, publicUser, setPassword, type UserRow } from "./users";
+import {
+  bumpTokenVersion,
+  findUserById,
+  insertingUser,
+  newUserRow,
+  publicUser,
+  setPasswordHash,
+  type UserRow,
+  userByUsername,
+} from "./users";
 
 function profile(row: UserRow) {
   return { ...publicUser(row), created_at: row.createdAt };
@@ -19,14 +29,12 @@ function profile(row: UserRow) {
 
 export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const db = getDb(c.env.DB);
-  const user = await createUser(db, {
-    username: body.username,
-    password: body.password,
-    fullName: body.full_name,
-    email: body.email ?? null,
-  });
-  await recordAudit(db, auditContext(c), { userId: user.id, action: "user.sign_up" });
+  const db = c.var.db;
+  const user = await newUserRow({ username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null });
+  // The user and its audit entry in one batch: one round trip, and never one without the other.
+  await insertingUser(
+    runBatch(db, [db.insert(users).values(user), auditInsert(auditContext(c), { userId: user.id, action: "user.sign_up" })]),
+  );
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });
   return c.json(profile(user), 201);
 };
@@ -51,73 +59,99 @@ async function checkRateLimit(c: Context<AppEnv>, ip: string | null): Promise<vo
   if (!success) throw tooManyAttempts(60);
 }
 
+/**
+ * Two D1 round trips (see db/round-trips.ts): the user and the throttle state in one batch, the password
+ * check in the Worker, then the outcome (failure counters or their reset, and the audit entry) in another.
+ */
 export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
   const { username, password } = loginCredentials(c);
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const audit = auditContext(c);
   const keys: ThrottleKey[] = [
     { kind: "user", value: username },
     ...(audit.clientIp ? [{ kind: "ip" as const, value: audit.clientIp }] : []),
   ];
   await checkRateLimit(c, audit.clientIp);
-  const user = await findUserByUsername(db, username);
+  const [found, locks] = await runBatch(db, [userByUsername(db, username).limit(1), locksQuery(keys)]);
+  const user = found?.results[0] as Record<string, unknown> | undefined;
+  const row = user ? mapUser(user) : undefined;
 
-  const locked = await lockedFor(db, keys);
+  const locked = lockedSeconds((locks?.results ?? []) as { locked_until: string | null }[]);
   if (locked > 0) {
-    await recordAudit(db, audit, { userId: user?.id ?? null, action: "user.login_throttled", details: { retry_after: locked } });
-    logEvent("auth.login_throttled", { request_id: audit.requestId, user_id: user?.id ?? null });
+    await runBatch(db, [auditInsert(audit, { userId: row?.id ?? null, action: "user.login_throttled", details: { retry_after: locked } })]);
+    logEvent("auth.login_throttled", { request_id: audit.requestId, user_id: row?.id ?? null });
     throw tooManyAttempts(locked);
   }
 
-  const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
-  if (!user || !ok) {
-    const { delayMs, lockedSeconds } = await recordFailure(db, keys);
-    await recordAudit(db, audit, { userId: user?.id ?? null, action: "user.login_failed" });
-    logEvent("auth.login_failed", { request_id: audit.requestId, user_id: user?.id ?? null });
+  const ok = row ? await verifyPassword(password, row.passwordHash) : await verifyAgainstDummy(password);
+  if (!row || !ok) {
+    const results = await runBatch(db, [
+      ...failureStatements(keys),
+      auditInsert(audit, { userId: row?.id ?? null, action: "user.login_failed" }),
+    ]);
+    const { delayMs, lockedSeconds: lockedNow } = failureOutcome(keys, results);
+    logEvent("auth.login_failed", { request_id: audit.requestId, user_id: row?.id ?? null });
     // Slow down repeated guessing; answer the attempt that crosses the limit with 429 already.
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    if (lockedSeconds > 0) throw tooManyAttempts(lockedSeconds);
+    if (lockedNow > 0) throw tooManyAttempts(lockedNow);
     throw new ApiError("unauthorized", "Incorrect username or password", { headers: { "www-authenticate": `Bearer realm="finanalyze"` } });
   }
 
-  await clearFailures(db, username);
-  const { token, expiresIn } = await issueAccessToken(tokenConfig(c.env), user.id, user.tokenVersion);
-  await recordAudit(db, audit, { userId: user.id, action: "user.login" });
-  logEvent("auth.login", { request_id: audit.requestId, user_id: user.id });
+  const { token, expiresIn } = await issueAccessToken(tokenConfig(c.env), row.id, row.tokenVersion);
+  await runBatch(db, [clearFailures(username), auditInsert(audit, { userId: row.id, action: "user.login" })]);
+  logEvent("auth.login", { request_id: audit.requestId, user_id: row.id });
   c.header("cache-control", "no-store");
-  return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn, user: publicUser(user) }, 200);
+  return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn, user: publicUser(row) }, 200);
 };
 
-// requireAuth has just read the caller's row: answer from it instead of reading it again.
+/** A users row as runBatch returns it (column names) to the schema's field names. */
+function mapUser(r: Record<string, unknown>): UserRow {
+  return {
+    id: r.id as string,
+    username: r.username as string,
+    fullName: r.full_name as string,
+    email: (r.email as string | null) ?? null,
+    passwordHash: r.password_hash as string,
+    tokenVersion: r.token_version as number,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+// The token check's row carries the profile: the check alone is this request's one round trip.
 export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
+  await c.var.d1.settle();
   const { id, username, fullName, email, createdAt } = c.get("user");
   return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
 };
 
 export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const userId = c.get("user").id;
-  await bumpTokenVersion(db, userId);
-  await recordAudit(db, auditContext(c), { userId, action: "user.logout" });
+  await runBatch(db, [bumpTokenVersion(db, userId), auditInsert(auditContext(c), { userId, action: "user.logout" })]);
   logEvent("auth.logout", { request_id: c.get("requestId"), user_id: userId });
   return c.json({ message: "success" }, 200);
 };
 
+/** Two round trips (see db/round-trips.ts): read the hash (with the token check), verify it here, then write. */
 export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> = async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const { current_password, new_password } = c.req.valid("json");
   const user = await findUserById(db, c.get("user").id);
   if (!user) throw new ApiError("unauthorized", "Token has been revoked");
   if (!(await verifyPassword(current_password, user.passwordHash))) {
     throw new ApiError("forbidden", "The current password is incorrect");
   }
-  await setPassword(db, user.id, new_password);
-  await recordAudit(db, auditContext(c), { userId: user.id, action: "user.password_change" });
+  const hash = await hashPassword(new_password);
+  await runBatch(db, [
+    setPasswordHash(db, user.id, hash),
+    auditInsert(auditContext(c), { userId: user.id, action: "user.password_change" }),
+  ]);
   logEvent("auth.password_change", { request_id: c.get("requestId"), user_id: user.id });
   return c.json({ message: "success" }, 200);
 };
 
 export const listAuditHandler: RouteHandler<typeof listAudit, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  return c.json(await listAuditEntries(getDb(c.env.DB), c.get("user").id, limit, cursor), 200);
+  return c.json(await listAuditEntries(c.var.db, c.get("user").id, limit, cursor), 200);
 };

@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, lt, ne, type SQL, sql } from "drizzle-orm";
 import { commitWrite, type WriteContext } from "../analytics/ledger";
 import { factsOf } from "../audit/audit";
 import type { AuthUser } from "../auth/users";
@@ -70,15 +70,24 @@ export function buildRow(userId: string, input: CreateTransactionInput, now = ne
 
 export async function createTransaction(ctx: WriteContext, userId: string, input: CreateTransactionInput): Promise<TransactionRow> {
   const row = buildRow(userId, input);
-  const { inserted } = await insertTransactions(ctx, userId, [row], {
-    action: "transaction.create",
-    fromRow: "after",
-    where: eq(transactions.id, row.id),
-  });
+  // With an external_id, the row that already holds it is read in the same batch, for the 409 (one round trip).
+  const holder = row.externalId
+    ? [
+        ctx.db
+          .select({ id: transactions.id })
+          .from(transactions)
+          .where(and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId), ne(transactions.id, row.id))),
+      ]
+    : [];
+  const { inserted, also } = await insertTransactions(
+    ctx,
+    userId,
+    [row],
+    { action: "transaction.create", fromRow: "after", where: eq(transactions.id, row.id) },
+    holder,
+  );
   if (!inserted.has(row.id)) {
-    const existing = await ctx.db.query.transactions.findFirst({
-      where: and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId ?? "")),
-    });
+    const existing = also[0]?.results[0] as { id: string } | undefined;
     throw new ApiError(
       "conflict",
       `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`,
