@@ -1,9 +1,9 @@
 import { analyticsRouter } from "./analytics";
+import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
-import { readBody } from "./http/body";
 import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
 import { requestDatabase } from "./http/database";
@@ -14,15 +14,7 @@ import { transactionsRouter } from "./transactions";
 const app = createApp();
 
 app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
-app.use("/api/*", requireSafeConfiguration);
-app.use(
-  "/api/*",
-  readBody({
-    limits: { "/api/v1/transaction/bulk": 2 * 1024 * 1024, "/api/v1/transaction/import": 10 * 1024 * 1024 },
-    raw: new Set(["/api/v1/transaction/import"]),
-  }),
-  requestDatabase,
-);
+app.use("/api/*", requireSafeConfiguration, requestDatabase);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
@@ -37,7 +29,12 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 });
 
 // Chained so the RPC type keeps every route.
-const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+const routes = app
+  .route("/", authRouter)
+  .route("/", auditRouter)
+  .route("/", transactionsRouter)
+  .route("/", analyticsRouter)
+  .route("/", docsRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);

@@ -278,3 +278,84 @@ describe("errors", () => {
     });
   });
 });
+
+describe("bodies are read after the token is checked", () => {
+  /** A 10 MB CSV body that counts how much of it the server pulled. */
+  function countingBody(total: number) {
+    const chunk = new TextEncoder().encode(`${"x".repeat(1023)}\n`.repeat(64)); // 64 KiB
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return { stream, pulled: () => pulled };
+  }
+
+  it("an anonymous 10 MB import is a 401 without its body being read", async () => {
+    const body = countingBody(10 * 1024 * 1024 - 1);
+    const res = await call("/api/v1/transaction/import", {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: body.stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(401);
+    await problem(res);
+    // A stream is pulled a little ahead of any reader; reading it would have pulled all 10 MB.
+    expect(body.pulled()).toBeLessThan(1024 * 1024);
+  });
+
+  it("malformed JSON without a token is a 401, not a 400", async () => {
+    const res = await call("/api/v1/transaction/create", jsonInit("POST", '{"transaction_amount": "1.00",'));
+    expect(res.status).toBe(401);
+    await problem(res);
+  });
+
+  it("the 415 problem names the media type to send", async () => {
+    const user = await newUser("body415");
+    const res = await call(
+      "/api/v1/transaction/create",
+      authed(user.token, { method: "POST", headers: { "content-type": "text/plain" }, body: '{"transaction_amount":"1.00"}' }),
+    );
+    expect(res.status).toBe(415);
+    expect((await problem(res)).detail).toContain("application/json");
+  });
+});
+
+describe("wrong methods on known paths", () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await newUser("methods");
+  });
+
+  it.each([
+    ["GET", "/api/v1/transaction/create", "POST"],
+    ["GET", "/api/v1/user/login", "POST"],
+    ["GET", "/api/v1/transaction/bulk", "POST"],
+    ["PATCH", "/api/v1/transaction/update/txn_0k7m3q9x2c4v6b8n1p5r7t9w3y", "PUT"],
+    ["PATCH", "/api/v1/transaction/txn_0k7m3q9x2c4v6b8n1p5r7t9w3y", "GET, HEAD"],
+    ["DELETE", "/api/v1/user/me", "GET, HEAD"],
+  ])("%s %s is a 405 problem with Allow: %s", async (method, path, allow) => {
+    const res = await call(path, authed(user.token, { method }));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe(allow);
+    expect((await problem(res)).detail).toContain(allow);
+  });
+
+  it("a path segment that is not a transaction id is not looked up as one", async () => {
+    // "create" has no txn_ prefix: no GET route matches it, so it is not a 404 "Transaction not found".
+    const res = await call("/api/v1/transaction/create", authed(user.token));
+    expect((await problem(res)).title).toBe("Method Not Allowed");
+    // A well-formed id that does not exist is still a plain 404.
+    expect((await call("/api/v1/transaction/txn_0k7m3q9x2c4v6b8n1p5r7t9w3y", authed(user.token))).status).toBe(404);
+  });
+
+  it("an unknown path is still a 404", async () => {
+    const res = await call("/api/v1/nothing-here", authed(user.token));
+    expect(res.status).toBe(404);
+    expect(res.headers.get("allow")).toBeNull();
+  });
+});

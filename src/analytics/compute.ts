@@ -105,8 +105,6 @@ export function buildAnalytics(summary: Summary, requestedCurrency?: string) {
   };
 }
 
-export type AnalyticsFigures = ReturnType<typeof buildAnalytics>;
-
 /** JSON form of a summary for the stored snapshot (bigints as decimal strings). */
 export function serializeSummary(summary: Summary): string {
   return JSON.stringify(

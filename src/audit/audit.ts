@@ -95,7 +95,7 @@ function presentDetails(details: string | null): Record<string, unknown> | null 
 }
 
 /** The caller's own audit entries, newest first, keyset-paginated like the transaction list. */
-export async function listAudit(db: Database, userId: string, limit: number, cursor?: string) {
+export async function readAuditPage(db: Database, userId: string, limit: number, cursor?: string) {
   const page = keyset(auditLog.createdAt, auditLog.id, cursor);
   const rows = await db
     .select()

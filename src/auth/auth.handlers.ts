@@ -1,13 +1,12 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { auditContext, auditInsert, listAudit as listAuditEntries } from "../audit/audit";
+import { auditContext, auditInsert } from "../audit/audit";
 import { runBatch } from "../db/batch";
 import { users } from "../db/schema";
-import type { AppEnv } from "../http/context";
+import type { AppEnv, AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
 import { logEvent } from "../lib/log";
-import type { changePassword, listAudit, login, logout, me, signUp } from "./auth.routes";
+import type * as routes from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
 import { clearFailures, failureOutcome, failureStatements, lockedSeconds, locksQuery, type ThrottleKey } from "./throttle";
@@ -27,7 +26,7 @@ function profile(row: UserRow) {
   return { ...publicUser(row), created_at: row.createdAt };
 }
 
-export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
+export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   const body = c.req.valid("json");
   const db = c.var.db;
   const user = await newUserRow({ username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null });
@@ -39,7 +38,7 @@ export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
   return c.json(profile(user), 201);
 };
 
-function loginCredentials(c: Parameters<RouteHandler<typeof login, AppEnv>>[0]) {
+function loginCredentials(c: Parameters<AppRouteHandler<typeof routes.login>>[0]) {
   const isForm = (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
   const raw = isForm ? c.req.valid("form") : c.req.valid("json");
   // An absent body reaches here as {}: validate again so it is a 422, not a 500.
@@ -63,7 +62,7 @@ async function checkRateLimit(c: Context<AppEnv>, ip: string | null): Promise<vo
  * Two D1 round trips (see db/round-trips.ts): the user and the throttle state in one batch, the password
  * check in the Worker, then the outcome (failure counters or their reset, and the audit entry) in another.
  */
-export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
+export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { username, password } = loginCredentials(c);
   const db = c.var.db;
   const audit = auditContext(c);
@@ -119,13 +118,13 @@ function mapUser(r: Record<string, unknown>): UserRow {
 }
 
 // The token check's row carries the profile: the check alone is this request's one round trip.
-export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
+export const me: AppRouteHandler<typeof routes.me> = async (c) => {
   await c.var.d1.settle();
   const { id, username, fullName, email, createdAt } = c.get("user");
   return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
 };
 
-export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
+export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   const db = c.var.db;
   const userId = c.get("user").id;
   await runBatch(db, [bumpTokenVersion(db, userId), auditInsert(auditContext(c), { userId, action: "user.logout" })]);
@@ -134,7 +133,7 @@ export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {
 };
 
 /** Two round trips (see db/round-trips.ts): read the hash (with the token check), verify it here, then write. */
-export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> = async (c) => {
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
   const db = c.var.db;
   const { current_password, new_password } = c.req.valid("json");
   const user = await findUserById(db, c.get("user").id);
@@ -149,9 +148,4 @@ export const changePasswordHandler: RouteHandler<typeof changePassword, AppEnv> 
   ]);
   logEvent("auth.password_change", { request_id: c.get("requestId"), user_id: user.id });
   return c.json({ message: "success" }, 200);
-};
-
-export const listAuditHandler: RouteHandler<typeof listAudit, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  return c.json(await listAuditEntries(c.var.db, c.get("user").id, limit, cursor), 200);
 };

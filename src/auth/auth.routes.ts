@@ -2,8 +2,6 @@ import { createRoute } from "@hono/zod-openapi";
 import { idempotent } from "../http/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
 import {
-  AuditPageSchema,
-  AuditQuerySchema,
   ChangePasswordSchema,
   LoginFormSchema,
   LoginJsonSchema,
@@ -101,22 +99,5 @@ export const changePassword = createRoute({
   responses: {
     200: jsonContent(MessageSchema, "Password changed; log in again"),
     ...problemResponses("bad_request", "unauthorized", "forbidden", "payload_too_large", "unsupported_media_type", "validation_failed"),
-  },
-});
-
-export const listAudit = createRoute({
-  method: "get",
-  path: "/api/v1/user/audit",
-  operationId: "listAudit",
-  summary: "The caller's audit log, newest first",
-  description:
-    "Sign-ups, logins (successful and failed), logouts, password changes and every transaction write, with before/after amounts.",
-  tags,
-  security: bearerSecurity,
-  middleware: requireAuth,
-  request: { query: AuditQuerySchema },
-  responses: {
-    200: jsonContent(AuditPageSchema, "A page of audit entries"),
-    ...problemResponses("unauthorized", "validation_failed"),
   },
 });

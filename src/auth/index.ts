@@ -3,9 +3,8 @@ import * as handlers from "./auth.handlers";
 import * as routes from "./auth.routes";
 
 export const authRouter = createRouter()
-  .openapi(routes.signUp, handlers.signUpHandler)
-  .openapi(routes.login, handlers.loginHandler)
-  .openapi(routes.me, handlers.meHandler)
-  .openapi(routes.logout, handlers.logoutHandler)
-  .openapi(routes.changePassword, handlers.changePasswordHandler)
-  .openapi(routes.listAudit, handlers.listAuditHandler);
+  .openapi(routes.signUp, handlers.signUp)
+  .openapi(routes.login, handlers.login)
+  .openapi(routes.me, handlers.me)
+  .openapi(routes.logout, handlers.logout)
+  .openapi(routes.changePassword, handlers.changePassword);

@@ -29,12 +29,6 @@ export async function hashPassword(password: string, iterations = PBKDF2_ITERATI
   return [SCHEME, iterations, toBase64(salt), toBase64(hash)].join("$");
 }
 
-export function parseHashParameters(stored: string): { iterations: number; saltBytes: number } | null {
-  const [scheme, iterations, salt] = stored.split("$");
-  if (scheme !== SCHEME || !iterations || !salt) return null;
-  return { iterations: Number(iterations), saltBytes: fromBase64(salt).length };
-}
-
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   return crypto.subtle.timingSafeEqual(a, b);

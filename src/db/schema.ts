@@ -90,7 +90,7 @@ export const deadLetters = sqliteTable("dead_letters", {
 });
 
 /**
- * Fault injection for local tests and stress runs. Read only when ENVIRONMENT is not "production".
+ * Fault injection for local tests and stress runs (src/dev/faults.ts). Read only when ENVIRONMENT is not "production".
  * Names: "consumer_fail_users" (JSON array of user ids), "queue_send_fail" (probability, "1" = always).
  */
 export const faultSwitches = sqliteTable("fault_switches", {
@@ -104,7 +104,8 @@ export const idempotencyKeys = sqliteTable(
   {
     scope: text("scope").notNull(), // the user id, or "anonymous:<route>" before sign-up
     key: text("key").notNull(),
-    fingerprint: text("fingerprint").notNull(), // SHA-256 of method, path and body
+    // HMAC-SHA-256 (keyed with the server secret) of method, path with query string, and the raw body.
+    fingerprint: text("fingerprint").notNull(),
     state: text("state", { enum: ["running", "done"] }).notNull(),
     status: integer("status"),
     headers: text("headers"),

@@ -26,8 +26,8 @@ const SeedBody = z.strictObject({
 });
 
 /**
- * Local-only helpers for benchmarks: 404 unless ENVIRONMENT is "development" or "test",
- * and not part of the OpenAPI document.
+ * Local helpers for benchmarks and tests, not part of the OpenAPI document. They answer 404 only when
+ * ENVIRONMENT is exactly "production" (issue 10 narrows this to development/test).
  */
 export const devRouter = new Hono<AppEnv>()
   .use(

@@ -1,26 +1,41 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { ZodType } from "zod";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
+import { parseOrThrow } from "./validation";
+
+/**
+ * Request bodies, read once and only when a route asks for them: after its earlier middleware (requireAuth
+ * first, so an anonymous upload is refused before a byte of it is read), within the route's declared limit.
+ */
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";
 
-/** Keys whose JSON numbers are money: kept as their exact source text, never as a float. */
-const MONEY_KEYS = new Set(["transaction_amount"]);
+/**
+ * JSON numbers that must be kept as their exact source text, never as a float: every number whose key is
+ * named here. Money fields register themselves (see transactions.schemas.ts), so this file names no domain field.
+ */
+const EXACT_NUMBER_KEYS = new Set<string>();
+
+export function keepNumberExact(key: string): void {
+  EXACT_NUMBER_KEYS.add(key);
+}
 
 interface ReviverContext {
   source?: string;
 }
 
 /**
- * JSON.parse that keeps money numbers as the literal digits the client sent, turns numbers a double
+ * JSON.parse that keeps exact numbers (money) as the literal digits the client sent, turns numbers a double
  * cannot hold (1e400) into a marker object that no schema accepts (re-serialised they would become
  * null), and replaces lone UTF-16 surrogates with U+FFFD, as storage would, so what is stored is what is answered.
  */
 export function parseJsonExact(text: string): unknown {
   return JSON.parse(text, function (this: unknown, key: string, value: unknown, context?: ReviverContext) {
     if (typeof value === "number") {
-      if (MONEY_KEYS.has(key) && context?.source !== undefined) return context.source;
+      if (EXACT_NUMBER_KEYS.has(key) && context?.source !== undefined) return context.source;
       if (!Number.isFinite(value)) return { number_out_of_range: context?.source ?? "" };
     }
     if (typeof value === "string" && !value.isWellFormed()) return value.toWellFormed();
@@ -107,40 +122,79 @@ function tooLarge(limit: number): ApiError {
   return new ApiError("payload_too_large", `Request body exceeds ${limit} bytes`);
 }
 
-/**
- * Reads the body once, within `limit` bytes. JSON bodies must be valid UTF-8 and valid JSON (else 400)
- * and are re-serialised with money numbers turned into strings, so validators downstream see exact digits.
- */
-export interface BodyRules {
-  /** Byte limits by path (default 64 KiB). */
-  limits?: Record<string, number>;
-  /** Paths whose handler reads the raw bytes itself (and checks the media type). */
-  raw?: ReadonlySet<string>;
+/** Route middleware: this route accepts bodies up to `bytes` (default 64 KiB). Declare it after requireAuth. */
+export function bodyLimit(bytes: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("bodyLimit", bytes);
+    return next();
+  };
 }
 
-export function readBody(rules: BodyRules = {}): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
-    const bytes = await readLimited(c.req.raw, rules.limits?.[c.req.path] ?? DEFAULT_BODY_LIMIT);
+/** The request body, read once (within the route's limit) and kept for whoever asks next (idempotency, the validator). */
+export async function requestBytes(c: Context<AppEnv>): Promise<Uint8Array> {
+  let bytes = c.get("rawBody");
+  if (!bytes) {
+    bytes = await readLimited(c.req.raw, c.get("bodyLimit") ?? DEFAULT_BODY_LIMIT);
     c.set("rawBody", bytes);
-    // Some clients send a JSON content type on body-less DELETEs; that is not a malformed body.
-    if (bytes.byteLength === 0 && c.req.method === "DELETE") return next();
-    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
-    if (JSON_MEDIA_TYPE.test(mediaType) && !rules.raw?.has(c.req.path)) {
-      let value: unknown;
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-        value = parseJsonExact(text);
-      } catch {
-        throw new ApiError("bad_request", "Request body is not valid UTF-8 JSON");
-      }
-      const duplicate = findDuplicateKey(text);
-      if (duplicate !== null) throw new ApiError("bad_request", `Duplicate key in JSON object: ${JSON.stringify(duplicate)}`);
-      // Hono's body cache holds promises at run time although its type says otherwise.
-      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
+  }
+  return bytes;
+}
+
+export function mediaTypeOf(c: Context): string {
+  return (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/** Strict UTF-8 (a BOM or invalid bytes are errors, not silently replaced); null when the bytes are not. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** A JSON body, parsed once: valid UTF-8, valid JSON, no repeated keys, exact numbers kept (else 400). */
+function parseJsonBody(bytes: Uint8Array): unknown {
+  const text = decodeUtf8(bytes);
+  let value: unknown;
+  try {
+    if (text === null) throw new Error("not UTF-8");
+    value = parseJsonExact(text);
+  } catch {
+    throw new ApiError("bad_request", "Request body is not valid UTF-8 JSON");
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== null) throw new ApiError("bad_request", `Duplicate key in JSON object: ${JSON.stringify(duplicate)}`);
+  return value;
+}
+
+export interface BodySchemas {
+  json?: ZodType;
+  form?: ZodType;
+  required?: boolean;
+}
+
+/**
+ * The validator for a route's JSON (and, for login, form) body: 415 naming what to send for any other
+ * media type, then one parse and one schema check, handed to the handler as c.req.valid("json" | "form").
+ */
+export function validateBody(schemas: BodySchemas): MiddlewareHandler<AppEnv> {
+  const accepted = [schemas.json && "application/json", schemas.form && FORM_MEDIA_TYPE].filter(Boolean).join(" or ");
+  return async (c, next) => {
+    const mediaType = mediaTypeOf(c);
+    const bytes = await requestBytes(c);
+    if (schemas.json && JSON_MEDIA_TYPE.test(mediaType)) {
+      c.req.addValidatedData("json", parseOrThrow(schemas.json, parseJsonBody(bytes)) as object);
+    } else if (schemas.form && mediaType === FORM_MEDIA_TYPE) {
+      const text = decodeUtf8(bytes);
+      if (text === null) throw new ApiError("bad_request", "Request body is not valid UTF-8");
+      c.req.addValidatedData("form", parseOrThrow(schemas.form, Object.fromEntries(new URLSearchParams(text))) as object);
+    } else if (mediaType === "" && bytes.byteLength === 0) {
+      // No body at all: a required one is validated as {} (422 naming the fields); an optional one is empty.
+      if (schemas.json) c.req.addValidatedData("json", schemas.required ? (parseOrThrow(schemas.json, {}) as object) : {});
+      if (schemas.form) c.req.addValidatedData("form", {});
     } else {
-      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
+      throw new ApiError("unsupported_media_type", `Unsupported Content-Type${mediaType ? ` ${mediaType}` : ""}: send ${accepted}`);
     }
     return next();
   };

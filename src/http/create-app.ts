@@ -1,8 +1,9 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
+import type { ZodError, ZodType } from "zod";
 import { logEvent } from "../lib/log";
+import { validateBody } from "./body";
 import type { AppEnv } from "./context";
 import { ApiError, ERROR_CODES, type ErrorCode, problemResponse, validationError } from "./problem";
 import { zodFieldErrors } from "./validation";
@@ -30,9 +31,28 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
   return problemResponse(new ApiError("internal_error", "An unexpected error occurred"), requestId);
 }
 
-/** A router whose validation failures are 422 problems naming each field. */
+/**
+ * Path parameters that are ids, by the prefix every id of theirs has: a route only matches a segment
+ * with that prefix, so `GET /transaction/create` is not read as a transaction id (it is a 405).
+ */
+const ID_PARAM_PATTERNS: Record<string, string> = { transaction_id: "txn_[0-9A-Za-z]+" };
+
+function toHonoPath(path: string): string {
+  return path.replaceAll(/\{(\w+)\}/g, (_m, name: string) => `{${name}${ID_PARAM_PATTERNS[name] ? `{${ID_PARAM_PATTERNS[name]}}` : ""}}`);
+}
+
+function asList(middleware: RouteConfig["middleware"]): MiddlewareHandler[] {
+  return (middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware]) as MiddlewareHandler[];
+}
+
+/**
+ * A router whose validation failures are 422 problems naming each field. Routes are documented as declared;
+ * they are wired with id patterns in their paths, and a JSON or form body goes through our own validator
+ * (validateBody: read once after the route's middleware, parsed once, 415 naming what to send) instead of
+ * zod-openapi's, which would read the body itself before we could authenticate or keep money exact.
+ */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     strict: true,
     defaultHook: (result) => {
       if (!result.success) {
@@ -40,13 +60,57 @@ export function createRouter() {
       }
     },
   });
+  const wire = router.openapi;
+  router.openapi = ((route: RouteConfig, handler: never, hook?: never) => {
+    const { middleware, hide, ...documented } = route;
+    if (!hide) router.openAPIRegistry.registerPath(documented);
+    const content = (route.request?.body?.content ?? {}) as Record<string, { schema?: unknown }>;
+    const json = content["application/json"]?.schema as ZodType | undefined;
+    const form = content["application/x-www-form-urlencoded"]?.schema as ZodType | undefined;
+    const request = json || form ? { ...route.request, body: undefined } : route.request;
+    const bodyValidator = json || form ? [validateBody({ json, form, required: route.request?.body?.required })] : [];
+    return wire(
+      { ...route, hide: true, path: toHonoPath(route.path), request, middleware: [...asList(middleware), ...bodyValidator] },
+      handler,
+      hook,
+    );
+  }) as typeof wire;
+  return router;
+}
+
+/** The methods the app answers on `path` (HEAD with GET), for a 405's Allow header; empty for an unknown path. */
+function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = route.path
+      .split("/")
+      .map((segment) => {
+        const param = /^:\w+(?:\{(.+)\})?$/.exec(segment);
+        return param ? (param[1] ?? "[^/]+") : segment.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      })
+      .join("/");
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }
 
 export function createApp() {
   const app = createRouter();
-  app.notFound((c) =>
-    problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), c.get("requestId") ?? "unknown"),
-  );
+  app.notFound((c) => {
+    const requestId = c.get("requestId") ?? "unknown";
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      return problemResponse(
+        new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(", ")}`, {
+          headers: { allow: allow.join(", ") },
+        }),
+        requestId,
+      );
+    }
+    return problemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`), requestId);
+  });
   app.onError(handleError);
   return app;
 }

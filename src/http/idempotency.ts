@@ -2,6 +2,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
+import { requestBytes } from "./body";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
@@ -97,7 +98,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const scope = c.get("user")?.id ?? `anonymous:${c.req.path}`;
   const url = new URL(c.req.url);
   // The query string is part of the request (bulk ?atomic=, import ?dry_run=): a different one is a different request.
-  const print = await fingerprint(c.env.JWT_SECRET, c.req.method, `${url.pathname}${url.search}`, c.get("rawBody") ?? new Uint8Array());
+  const print = await fingerprint(c.env.JWT_SECRET, c.req.method, `${url.pathname}${url.search}`, await requestBytes(c));
   const claimed = await claim(db, scope, key, print);
   if (claimed.kind === "replay") {
     return new Response(claimed.body, { status: claimed.status, headers: { ...claimed.headers, "idempotent-replayed": "true" } });

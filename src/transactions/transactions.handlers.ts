@@ -1,4 +1,5 @@
 import { writeContext } from "../analytics/ledger";
+import { decodeUtf8, mediaTypeOf, requestBytes } from "../http/body";
 import type { AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
 import { ifMatchTag, ifNoneMatchHits, quoteEtag } from "../lib/etag";
@@ -65,14 +66,9 @@ export const bulkCreateTransactions: AppRouteHandler<typeof routes.bulkCreateTra
 
 export const importTransactions: AppRouteHandler<typeof routes.importTransactions> = async (c) => {
   const user = c.get("user");
-  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (mediaType !== "text/csv") throw new ApiError("unsupported_media_type", "Send the file as text/csv");
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(c.get("rawBody"));
-  } catch {
-    throw new ApiError("bad_request", "The CSV is not valid UTF-8");
-  }
+  if (mediaTypeOf(c) !== "text/csv") throw new ApiError("unsupported_media_type", "Send the file as text/csv");
+  const text = decodeUtf8(await requestBytes(c));
+  if (text === null) throw new ApiError("bad_request", "The CSV is not valid UTF-8");
   const rows = parseImportCsv(text);
   const { dry_run: dryRun } = c.req.valid("query");
   const outcome = await ingestTransactions(

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/require-auth";
+import { bodyLimit } from "../http/body";
 import { idempotent } from "../http/idempotency";
 import { bearerSecurity, jsonContent, problemResponses } from "../http/openapi";
 import {
@@ -117,6 +118,7 @@ export const deleteTransaction = createRoute({
 
 export const bulkCreateTransactions = createRoute({
   ...write,
+  middleware: [requireAuth, bodyLimit(2 * 1024 * 1024), idempotent],
   method: "post",
   path: "/api/v1/transaction/bulk",
   operationId: "bulkCreateTransactions",
@@ -134,6 +136,8 @@ export const bulkCreateTransactions = createRoute({
 
 export const importTransactions = createRoute({
   ...write,
+  // The handler reads the raw bytes itself (text/csv), after the token is checked.
+  middleware: [requireAuth, bodyLimit(10 * 1024 * 1024), idempotent],
   method: "post",
   path: "/api/v1/transaction/import",
   operationId: "importTransactions",

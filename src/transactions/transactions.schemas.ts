@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { keepNumberExact } from "../http/body";
 import { CurrencyCode } from "../lib/currencies";
 import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
 import { DECIMAL_AMOUNT, parseAmount } from "../lib/money";
@@ -32,6 +33,9 @@ export const RangeEnd = timestampInput((utc, input) =>
   example: "2026-12-31",
   description: "Inclusive end; a plain date includes that whole day",
 });
+
+// A JSON number sent as an amount reaches validation as its exact source text, never as a float.
+keepNumberExact("transaction_amount");
 
 /** Amounts arrive as strings (JSON numbers are turned into their exact source text before validation). */
 export const Amount = z
