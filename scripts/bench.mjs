@@ -37,7 +37,7 @@ const BULK_TARGET = 0.25;
 // The latency mode: every D1 round trip waits this long (scripts/lib/bench-worker.mjs), as for a distant primary.
 const D1_DELAY_MS = Number(process.env.BENCH_D1_DELAY_MS ?? 25);
 const DELAY_SLACK_MS = 10;
-const DELAY_CONNECTIONS = 4;
+const DELAY_CONNECTIONS = 1; // one request at a time: the latency a client sees, without queueing behind the other connections
 const SKIP_BULK = process.env.BENCH_SKIP_BULK === "1"; // for iterating on the endpoint table only
 // D1 round trips per request, from the one budget table the round-trip test enforces (src/db/round-trips.ts).
 const { roundTripBudget } = await import("../src/db/round-trips.ts");
@@ -379,7 +379,6 @@ try {
   const raw = plainInsertRate({ dir: work, migrationsDir: join(root, "migrations"), count: BULK_ROWS });
   log(`raw SQLite: ${num(raw.rowsPerSecond)} rows/s (${raw.seconds.toFixed(2)} s)`);
 
-  const health = rows.find((r) => r.name === "health");
   const ref = rows.find((r) => r.name === "reference");
   for (const r of rows) {
     r.ratio = r.rps / ref.rps;
