@@ -2,7 +2,7 @@
 // bounded in time). Exits non-zero if any acknowledged write is lost or analytics disagree with the rows.
 import { getJson, percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 
-const PORT = 8798;
+const PORT = Number(process.env.STRESS_PORT ?? 8798);
 const PERSIST = ".wrangler/stress";
 const CLIENTS = Number(process.env.STRESS_CLIENTS ?? 100);
 const LOAD_SECONDS = Number(process.env.STRESS_SECONDS ?? 30);
