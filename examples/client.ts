@@ -2,8 +2,9 @@
 //
 //   npx tsx examples/client.ts [base-url]      (default $API_BASE or http://127.0.0.1:8787)
 //
-// Signs up a fresh user, logs in, records one transaction, lists the user's transactions and reads
-// their analytics, printing each result. Exits non-zero on any unexpected status.
+// Signs up a fresh user, logs in, records one transaction, reads it back, lists the user's transactions and
+// reads their analytics at the write's D1 bookmark (read-your-writes on replicas), printing each result.
+// Exits non-zero on any unexpected status.
 import { hc } from "hono/client";
 import type { AppType } from "../src/app";
 
@@ -58,7 +59,20 @@ async function main(): Promise<void> {
   const created = await createRes.json();
   show("created", created);
 
-  const listRes = await authed.api.v1.transaction.all.$get({ query: { limit: "10" } });
+  // Reads may be served by a D1 read replica that lags the primary. Read your own writes: send back the
+  // X-D1-Bookmark your last write answered, and the read is served at least that fresh.
+  const bookmark = createRes.headers.get("x-d1-bookmark");
+  if (!bookmark) throw new Error("create answered no X-D1-Bookmark");
+  const atBookmark = { headers: { "x-d1-bookmark": bookmark } };
+
+  const readRes = await authed.api.v1.transaction[":transaction_id"].$get(
+    { param: { transaction_id: created.id }, header: {} },
+    atBookmark,
+  );
+  if (readRes.status !== 200) throw await unexpected("read", 200, readRes);
+  console.log(`read back ${created.id} at bookmark ${bookmark}`);
+
+  const listRes = await authed.api.v1.transaction.all.$get({ query: { limit: "10" } }, atBookmark);
   if (listRes.status !== 200) throw await unexpected("list", 200, listRes);
   const page = await listRes.json();
   console.log(`listed ${page.data.length} transaction(s), has_more=${page.has_more}`);
@@ -67,7 +81,7 @@ async function main(): Promise<void> {
       `  ${t.id} ${t.transaction_date.slice(0, 10)} ${t.transaction_type} ${t.transaction_amount} ${t.currency} ${t.description ?? ""}`,
     );
 
-  const analyticsRes = await authed.api.v1.transaction.analytics[":user_id"].$get({ param: { user_id: "me" }, query: {} });
+  const analyticsRes = await authed.api.v1.transaction.analytics[":user_id"].$get({ param: { user_id: "me" }, query: {} }, atBookmark);
   if (analyticsRes.status !== 200) throw await unexpected("analytics", 200, analyticsRes);
   const analytics = await analyticsRes.json();
   show("analytics", analytics);

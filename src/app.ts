@@ -8,6 +8,7 @@ import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
 import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
+import { requestDatabase } from "./http/database";
 import { requestContext } from "./http/request-context";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
 import { rulesRouter } from "./rules";
@@ -16,7 +17,7 @@ import { transactionsRouter } from "./transactions";
 const app = createApp();
 
 app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
-app.use("/api/*", requireSafeConfiguration);
+app.use("/api/*", requireSafeConfiguration, requestDatabase);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -3,7 +3,7 @@
 // no dev proxy worker, no esbuild watch, no middleware that wrangler dev injects.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,6 +86,72 @@ export default {
 export const PROBE_HOST = "probe.bench.invalid";
 
 /**
+ * The latency bench's D1: a wrapper around the binding that waits `ms` before every round trip
+ * (prepare().first/all/run/raw, batch, on the binding and on its sessions), as a production Worker waits for
+ * the network hop to D1's primary. Used only by the bench: an entry module written next to the deploy
+ * bundle imports it unchanged and hands it an env whose DB is wrapped.
+ */
+const DELAYED_D1 = `
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function wrap(target, ms) {
+  const statement = (s) => ({
+    inner: s,
+    bind: (...values) => statement(s.bind(...values)),
+    first: async (column) => (await wait(ms), column === undefined ? s.first() : s.first(column)),
+    all: async () => (await wait(ms), s.all()),
+    run: async () => (await wait(ms), s.run()),
+    raw: async (options) => (await wait(ms), s.raw(options)),
+  });
+  return {
+    prepare: (query) => statement(target.prepare(query)),
+    batch: async (list) => (await wait(ms), target.batch(list.map((s) => s.inner ?? s))),
+    exec: async (query) => (await wait(ms), target.exec(query)),
+    withSession: (constraint) => wrap(target.withSession(constraint), ms),
+    getBookmark: () => (typeof target.getBookmark === "function" ? target.getBookmark() : null),
+    dump: () => target.dump(),
+  };
+}
+const envs = new WeakMap();
+function delayed(env) {
+  let e = envs.get(env);
+  if (!e) envs.set(env, (e = { ...env, DB: wrap(env.DB, Number(env.BENCH_D1_DELAY_MS)) }));
+  return e;
+}`;
+
+/**
+ * The reference every endpoint is measured against: a bare Worker (a plain module, no framework) in the same
+ * workerd, on the same D1 database, making one primary-key query per request: GET /{id} answers that
+ * transaction row as JSON. The best a Worker that must reach D1 once can do here.
+ */
+const REFERENCE_WORKER = `
+${DELAYED_D1}
+export default {
+  async fetch(request, env) {
+    if (env.BENCH_D1_DELAY_MS) env = delayed(env);
+    const id = new URL(request.url).pathname.slice(1);
+    const row = await env.DB.prepare("SELECT * FROM transactions WHERE id = ?").bind(id).first();
+    return row ? Response.json(row) : new Response("not found", { status: 404 });
+  },
+};`;
+export const REFERENCE_HOST = "reference.bench.invalid";
+
+/** Writes the delay-mode entry module beside the bundle and returns its file name. */
+function delayedEntry(bundle) {
+  const file = "bench-delayed-entry.js";
+  writeFileSync(
+    join(bundle.dir, file),
+    `import app from "./${bundle.main}";
+${DELAYED_D1}
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, delayed(env), ctx),
+  queue: (batch, env, ctx) => app.queue(batch, delayed(env), ctx),
+  scheduled: (controller, env, ctx) => app.scheduled(controller, delayed(env), ctx),
+};`,
+  );
+  return file;
+}
+
+/**
  * Starts workerd (through Miniflare) on 127.0.0.1 with the deploy bundle and wrangler.toml's bindings:
  * D1 (fresh, persisted under `persistDir`), the queue producer and consumers, the login rate limiter.
  * `restart()` swaps vars (for example ENVIRONMENT) or adds the probe Worker, keeping port and data.
@@ -97,14 +163,20 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
   const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const logs = { lines: 0, errors: /** @type {string[]} */ ([]) };
 
-  const appWorker = (env) => ({
+  const appWorker = (env, delayMs) => ({
     name: config.name,
-    scriptPath: join(bundle.dir, bundle.main),
-    modules: true,
+    ...(delayMs
+      ? {
+          modules: [
+            { type: "ESModule", path: join(bundle.dir, delayedEntry(bundle)) },
+            { type: "ESModule", path: join(bundle.dir, bundle.main) },
+          ],
+        }
+      : { scriptPath: join(bundle.dir, bundle.main), modules: true }),
     modulesRoot: bundle.dir,
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
-    bindings: { ...config.vars, ENVIRONMENT: env, JWT_SECRET: jwtSecret },
+    bindings: { ...config.vars, ENVIRONMENT: env, JWT_SECRET: jwtSecret, ...(delayMs ? { BENCH_D1_DELAY_MS: String(delayMs) } : {}) },
     d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
     queueProducers: Object.fromEntries(
       config.queues.producers.map((p) => [p.binding, defined({ queueName: p.queue, deliveryDelay: p.delivery_delay })]),
@@ -132,8 +204,17 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     bindings: { JWT_SECRET: jwtSecret, USER_ID: userId },
     d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
   });
-  /** @param {{ env: string, port: number, probeUserId?: string, inspector?: boolean }} o */
-  const options = ({ env, port, probeUserId, inspector }) =>
+  const referenceWorker = (delayMs) => ({
+    name: "bench-reference",
+    modules: true,
+    script: REFERENCE_WORKER,
+    compatibilityDate: config.compatibility_date,
+    routes: [`${REFERENCE_HOST}/*`],
+    bindings: delayMs ? { BENCH_D1_DELAY_MS: String(delayMs) } : {},
+    d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
+  });
+  /** @param {{ env: string, port: number, probeUserId?: string, inspector?: boolean, delayMs?: number }} o */
+  const options = ({ env, port, probeUserId, inspector, delayMs }) =>
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port,
@@ -148,10 +229,10 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
         logs.lines++;
         if (log.level === "error" && logs.errors.length < 20) logs.errors.push(log.message);
       },
-      workers: [appWorker(env), ...(probeUserId ? [probeWorker(probeUserId)] : [])],
+      workers: [appWorker(env, delayMs), referenceWorker(delayMs), ...(probeUserId ? [probeWorker(probeUserId)] : [])],
     });
 
-  const mf = new Miniflare(options({ env: environment, port: 0 }));
+  const mf = new Miniflare(options({ env: environment, port: Number(process.env.BENCH_PORT ?? 0) }));
   let url = await mf.ready;
   const port = Number(url.port);
   return {
@@ -178,8 +259,8 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
       }
       return files;
     },
-    async restart({ env, probeUserId, inspector }) {
-      await mf.setOptions(options({ env, port, probeUserId, inspector }));
+    async restart({ env, probeUserId, inspector, delayMs }) {
+      await mf.setOptions(options({ env, port, probeUserId, inspector, delayMs }));
       url = await mf.ready;
     },
     dispose: () => mf.dispose(),

@@ -1,4 +1,3 @@
-import { getDb } from "../db/client";
 import type { AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
 import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
@@ -12,14 +11,17 @@ export const getAnalytics: AppRouteHandler<typeof routes.getAnalytics> = async (
   const { user_id: requested } = c.req.valid("param");
   if (requested !== "me" && requested !== user.id) throw new ApiError("forbidden", "You can only read your own analytics");
   const query = c.req.valid("query");
-  const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
+  const read = await readAnalytics(c.var.db, user.id, dayRange(query));
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
   if (read.snapshotBehind) requestRecompute({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, user.id, read.version);
+  // A replica may lag the primary: unless the client pinned the session to its last write's bookmark, an
+  // answer a replica served could miss acknowledged writes, and says so.
+  const stale = !read.servedByPrimary && c.var.d1.start !== "bookmark";
   const body = {
     user_id: user.id,
     ...buildAnalytics(read.summary, query.currency, read.categories),
     computed_at: read.computedAt,
-    stale: false,
+    stale,
   };
   const etag = await bodyEtag(JSON.stringify(body));
   c.header("etag", etag);

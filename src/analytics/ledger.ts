@@ -23,7 +23,7 @@ export interface WriteContext extends Background {
 
 export function writeContext(c: Context<AppEnv>): WriteContext {
   return {
-    db: getDb(c.env.DB),
+    db: c.var.db,
     env: c.env,
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     audit: auditContext(c),

@@ -1,8 +1,8 @@
-import type { SQL } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { auditContext, auditInsert, recordAudit } from "../audit/audit";
-import { runBatch } from "../db/batch";
-import { getDb } from "../db/client";
+import { auditContext, auditInsert } from "../audit/audit";
+import { runBatch, type Statement } from "../db/batch";
+import { users } from "../db/schema";
 import type { AppEnv, AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
@@ -10,9 +10,9 @@ import { logEvent } from "../lib/log";
 import type * as routes from "./auth.routes";
 import { LoginJsonSchema } from "./auth.schemas";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
-import { countAttempt, failureOutcome, isKnownAddress, releaseAttempt, rememberAddress, throttleKeys } from "./throttle";
+import { attemptFrom, countAttemptStatement, failureOutcome, releaseAttempt, rememberAddress } from "./throttle";
 import { issueAccessToken, tokenConfig } from "./tokens";
-import { bumpTokenVersion, createUser, findUserById, findUserByUsername, publicUser, setPassword, type UserRow } from "./users";
+import { bumpTokenVersion, insertingUser, newUserRow, publicUser, setPasswordHash, type UserRow, userByUsername } from "./users";
 
 function profile(row: UserRow) {
   return { ...publicUser(row), created_at: row.createdAt };
@@ -20,11 +20,11 @@ function profile(row: UserRow) {
 
 export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   const body = c.req.valid("json");
-  const db = getDb(c.env.DB);
-  const user = await createUser(
-    db,
-    { username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null },
-    auditContext(c),
+  const db = c.var.db;
+  const user = await newUserRow({ username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null });
+  // The user and its audit entry in one batch: one round trip, and never one without the other.
+  await insertingUser(
+    runBatch(db, [db.insert(users).values(user), auditInsert(auditContext(c), { userId: user.id, action: "user.sign_up" })]),
   );
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });
   return c.json(profile(user), 201);
@@ -56,30 +56,34 @@ async function checkRateLimit(c: Context<AppEnv>, ip: string | null): Promise<vo
 }
 
 /**
- * Checks `password` for `user` under the guessing limits: the attempt is counted first, refused without a
- * check once a limit is reached, and audited as `<action>_failed` / `<action>_throttled`. Returns the batch
- * statements a success must commit together with its own change (giving back the attempt, remembering the address).
+ * The guessing limits around one password check, in two D1 round trips (see db/round-trips.ts). First
+ * batch: the user row with the attempt counted (before any check); the password is then checked here,
+ * unless a limit was already reached; the second batch commits the outcome: on failure the audit entry, on
+ * success the caller's `onSuccess` statements with the attempt given back and the address remembered.
  */
 async function checkPasswordThrottled(
   c: Context<AppEnv>,
-  username: string,
-  user: UserRow | undefined,
+  username: string | SQL,
+  lookup: Statement,
   password: string,
   action: "user.login" | "user.password_change",
-): Promise<SQL[]> {
-  const db = getDb(c.env.DB);
+): Promise<{ user: UserRow; commit: (onSuccess: Statement[]) => Promise<void> }> {
+  const db = c.var.db;
   const audit = auditContext(c);
-  const known = user ? await isKnownAddress(db, user.id, audit.clientIp) : false;
-  const attempt = await countAttempt(db, throttleKeys(username, audit.clientIp, known));
+  const [found, counted] = await runBatch(db, [lookup, countAttemptStatement(username, audit.clientIp)]);
+  const user = found?.results[0] ? mapUser(found.results[0] as Record<string, unknown>) : undefined;
+  const attempt = attemptFrom(counted);
   if (attempt.refusedFor > 0) {
-    await recordAudit(db, audit, { userId: user?.id ?? null, action: `${action}_throttled`, details: { retry_after: attempt.refusedFor } });
+    await runBatch(db, [
+      auditInsert(audit, { userId: user?.id ?? null, action: `${action}_throttled`, details: { retry_after: attempt.refusedFor } }),
+    ]);
     logEvent(`auth.${action.slice(5)}_throttled`, { request_id: audit.requestId, user_id: user?.id ?? null });
     throw tooManyAttempts(attempt.refusedFor);
   }
   const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
   if (!user || !ok) {
+    await runBatch(db, [auditInsert(audit, { userId: user?.id ?? null, action: `${action}_failed` })]);
     const { delayMs, lockedSeconds } = failureOutcome(attempt);
-    await recordAudit(db, audit, { userId: user?.id ?? null, action: `${action}_failed` });
     logEvent(`auth.${action.slice(5)}_failed`, { request_id: audit.requestId, user_id: user?.id ?? null });
     // Slow down repeated guessing; answer the attempt that reaches the limit with 429 already.
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -88,50 +92,67 @@ async function checkPasswordThrottled(
     throw new ApiError("unauthorized", "Incorrect username or password", { headers: { "www-authenticate": `Bearer realm="finanalyze"` } });
   }
   const release = releaseAttempt(attempt);
-  return [...(release ? [release] : []), ...(audit.clientIp ? [rememberAddress(user.id, audit.clientIp)] : [])];
+  const remember = audit.clientIp ? [rememberAddress(user.id, audit.clientIp)] : [];
+  return {
+    user,
+    commit: async (onSuccess) => {
+      await runBatch(db, [...(release ? [release] : []), ...remember, ...onSuccess]);
+    },
+  };
 }
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { username, password } = loginCredentials(c);
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const audit = auditContext(c);
   await checkRateLimit(c, audit.clientIp);
-  const user = await findUserByUsername(db, username);
-  const onSuccess = await checkPasswordThrottled(c, username, user, password, "user.login");
-  if (!user) throw new ApiError("unauthorized", "Incorrect username or password");
+  const { user, commit } = await checkPasswordThrottled(c, username, userByUsername(db, username).limit(1), password, "user.login");
   const { token, expiresIn } = await issueAccessToken(tokenConfig(c.env), user.id, user.tokenVersion);
-  await runBatch(db, [...onSuccess, auditInsert(audit, { userId: user.id, action: "user.login" })]);
+  await commit([auditInsert(audit, { userId: user.id, action: "user.login" })]);
   logEvent("auth.login", { request_id: audit.requestId, user_id: user.id });
   c.header("cache-control", "no-store");
   return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn, user: publicUser(user) }, 200);
 };
 
-// requireAuth has just read the caller's row: answer from it instead of reading it again.
+/** A users row as runBatch returns it (column names) to the schema's field names. */
+function mapUser(r: Record<string, unknown>): UserRow {
+  return {
+    id: r.id as string,
+    username: r.username as string,
+    fullName: r.full_name as string,
+    email: (r.email as string | null) ?? null,
+    passwordHash: r.password_hash as string,
+    tokenVersion: r.token_version as number,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+// The token check's row carries the profile: the check alone is this request's one round trip.
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
+  await c.var.d1.settle();
   const { id, username, fullName, email, createdAt } = c.get("user");
   return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
 };
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const userId = c.get("user").id;
   await runBatch(db, [bumpTokenVersion(db, userId), auditInsert(auditContext(c), { userId, action: "user.logout" })]);
   logEvent("auth.logout", { request_id: c.get("requestId"), user_id: userId });
   return c.json({ message: "success" }, 200);
 };
 
+/** Two round trips (see db/round-trips.ts): read the hash with the attempt counted, verify it here, then write. */
 export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const { current_password, new_password } = c.req.valid("json");
-  const user = await findUserById(db, c.get("user").id);
-  if (!user) throw new ApiError("unauthorized", "Token has been revoked");
-  const onSuccess = await checkPasswordThrottled(c, user.username, user, current_password, "user.password_change");
-  const passwordHash = await hashPassword(new_password);
-  await runBatch(db, [
-    ...onSuccess,
-    setPassword(db, user.id, passwordHash),
-    auditInsert(auditContext(c), { userId: user.id, action: "user.password_change" }),
-  ]);
+  const userId = c.get("user").id;
+  const lookup = db.select().from(users).where(eq(users.id, userId));
+  const username = sql`(SELECT username FROM users WHERE id = ${userId})`;
+  const { user, commit } = await checkPasswordThrottled(c, username, lookup, current_password, "user.password_change");
+  const hash = await hashPassword(new_password);
+  await commit([setPasswordHash(db, user.id, hash), auditInsert(auditContext(c), { userId: user.id, action: "user.password_change" })]);
   logEvent("auth.password_change", { request_id: c.get("requestId"), user_id: user.id });
   return c.json({ message: "success" }, 200);
 };

@@ -1,5 +1,4 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 
 /**
  * Password-guessing policy. Every attempt is counted BEFORE its password is checked, in one statement per
@@ -25,26 +24,6 @@ export const LOGIN_POLICY = {
 } as const;
 
 export type ThrottleKind = keyof typeof LOGIN_POLICY.limits;
-export type ThrottleKey = { kind: ThrottleKind; value: string };
-
-/** The keys one attempt counts against (the user key is left out for an address the user is known at). */
-export function throttleKeys(username: string, address: string | null, knownAddress: boolean): ThrottleKey[] {
-  const name = username.toLowerCase();
-  return [
-    ...(knownAddress ? [] : [{ kind: "user" as const, value: name }]),
-    ...(address
-      ? [
-          { kind: "pair" as const, value: `${name}|${address}` },
-          { kind: "ip" as const, value: address },
-        ]
-      : []),
-  ];
-}
-
-function keyText(key: ThrottleKey): string {
-  return `${key.kind}:${key.value}`;
-}
-
 function kindOf(text: string): ThrottleKind {
   return text.slice(0, text.indexOf(":")) as ThrottleKind;
 }
@@ -68,25 +47,38 @@ function secondsUntilWindowEnds(row: Counted, now: number): number {
 }
 
 /**
- * Counts one attempt against every key in ONE statement and returns the counts. The attempt may check
- * the password only if no count went past its limit; an expired window starts again at 1.
+ * The ONE statement that counts an attempt against every key and returns the counts (to batch with the
+ * user lookup). `username` is the name tried, or an SQL expression for it (change_password reads it from the
+ * caller's row in the same statement). The user key is not counted from an address the user has logged in
+ * from before. The attempt may check the password only if no count went past its limit; an expired window
+ * starts again at 1.
  */
-export async function countAttempt(db: Database, keys: ThrottleKey[], now = Date.now()): Promise<Attempt> {
-  if (keys.length === 0) return { counted: [], refusedFor: 0 };
+export function countAttemptStatement(username: string | SQL, address: string | null, now = Date.now()): SQL {
   const nowIso = new Date(now).toISOString();
   const cutoff = (kind: ThrottleKind) => new Date(now - LOGIN_POLICY.limits[kind].windowMs).toISOString();
   const expired = sql`window_start < CASE substr(key, 1, instr(key, ':') - 1)
     WHEN 'user' THEN ${cutoff("user")} WHEN 'pair' THEN ${cutoff("pair")} ELSE ${cutoff("ip")} END`;
-  const values = sql.join(
-    keys.map((k) => sql`(${keyText(k)}, 1, ${nowIso}, NULL)`),
-    sql`, `,
-  );
-  const counted = await db.all<Counted>(sql`
-    INSERT INTO login_failures (key, failures, window_start, locked_until) VALUES ${values}
+  const keys = address
+    ? sql`SELECT 'user:' || v AS k FROM name UNION ALL SELECT 'pair:' || v || '|' || ${address} FROM name UNION ALL SELECT ${`ip:${address}`}`
+    : sql`SELECT 'user:' || v AS k FROM name`;
+  const knownHere = address
+    ? sql`EXISTS (SELECT 1 FROM login_known_addresses a JOIN users u ON u.id = a.user_id, name
+        WHERE u.username = name.v COLLATE NOCASE AND a.address = ${address})`
+    : sql`0`;
+  return sql`
+    WITH name(v) AS (SELECT lower(${username}))
+    INSERT INTO login_failures (key, failures, window_start, locked_until)
+    SELECT k, 1, ${nowIso}, NULL FROM (${keys})
+    WHERE NOT (k LIKE 'user:%' AND ${knownHere})
     ON CONFLICT (key) DO UPDATE SET
       failures = CASE WHEN ${expired} THEN 1 ELSE failures + 1 END,
       window_start = CASE WHEN ${expired} THEN ${nowIso} ELSE window_start END
-    RETURNING key, failures, window_start`);
+    RETURNING key, failures, window_start`;
+}
+
+/** The counts a countAttemptStatement returned. */
+export function attemptFrom(result: D1Result | undefined, now = Date.now()): Attempt {
+  const counted = (result?.results ?? []) as Counted[];
   const over = counted.filter((r) => r.failures > LOGIN_POLICY.limits[kindOf(r.key)].max);
   return { counted, refusedFor: Math.max(0, ...over.map((r) => secondsUntilWindowEnds(r, now))) };
 }
@@ -113,14 +105,6 @@ export function releaseAttempt(attempt: Attempt): SQL | null {
     sql` OR `,
   );
   return sql`UPDATE login_failures SET failures = failures - 1 WHERE failures > 0 AND (${mine})`;
-}
-
-export async function isKnownAddress(db: Database, userId: string, address: string | null): Promise<boolean> {
-  if (!address) return false;
-  const row = await db.get<{ one: number } | undefined>(
-    sql`SELECT 1 AS one FROM login_known_addresses WHERE user_id = ${userId} AND address = ${address}`,
-  );
-  return row !== undefined;
 }
 
 /** Remembers an address the user has logged in from (exempt from the per-username lock from now on). */

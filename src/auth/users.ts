@@ -1,6 +1,4 @@
 import { eq, sql } from "drizzle-orm";
-import { type AuditContext, auditInsert } from "../audit/audit";
-import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { users } from "../db/schema";
 import { ApiError } from "../http/problem";
@@ -21,10 +19,10 @@ function isUniqueViolation(err: unknown): boolean {
   return text.includes("UNIQUE constraint failed");
 }
 
-/** Inserts the user and its `user.sign_up` audit entry in one batch. */
-export async function createUser(db: Database, input: NewUser, audit: AuditContext): Promise<UserRow> {
+/** A new user's row (the password hashed), to insert with `insertUser`. */
+export async function newUserRow(input: NewUser): Promise<UserRow> {
   const now = new Date().toISOString();
-  const row: UserRow = {
+  return {
     id: newId("usr"),
     username: input.username,
     fullName: input.fullName,
@@ -34,44 +32,102 @@ export async function createUser(db: Database, input: NewUser, audit: AuditConte
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/** Runs a batch that inserts a user; a taken username is a 409. */
+export async function insertingUser<T>(write: Promise<T>): Promise<T> {
   try {
-    await runBatch(db, [db.insert(users).values(row), auditInsert(audit, { userId: row.id, action: "user.sign_up" })]);
+    return await write;
   } catch (err) {
     if (isUniqueViolation(err)) throw new ApiError("conflict", "That username is taken");
     throw err;
   }
-  return row;
 }
 
-export async function findUserByUsername(db: Database, username: string): Promise<UserRow | undefined> {
-  return db.query.users.findFirst({ where: sql`${users.username} = ${username} COLLATE NOCASE` });
+/** The lookup login makes (in its first batch, with the throttle state). */
+export function userByUsername(db: Database, username: string) {
+  return db.select().from(users).where(sql`${users.username} = ${username} COLLATE NOCASE`);
 }
 
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
   return db.query.users.findFirst({ where: eq(users.id, id) });
 }
 
-/** An authenticated caller: what requireAuth reads once per request and handlers use. */
+/** An authenticated caller: what requireAuth knows and handlers use. */
 export type AuthUser = Pick<UserRow, "id" | "username" | "fullName" | "email" | "createdAt" | "tokenVersion">;
 
+type Profile = Pick<UserRow, "username" | "fullName" | "email" | "createdAt">;
+
 /**
- * The one lookup every authenticated request makes, as a plain prepared D1 statement: it runs on
- * every call, so it skips the query builder.
+ * The caller of an authenticated request. `id` and `tokenVersion` come from the verified token; the
+ * profile fields from the token check's row, which arrives with the request's first D1 round trip
+ * (so read them after a query, or after `await c.var.d1.settle()`).
  */
-export async function findAuthUser(d1: D1Database, id: string): Promise<AuthUser | null> {
+export class Caller implements AuthUser {
+  #profile: Profile | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly tokenVersion: number,
+  ) {}
+
+  /** Called with the check's row when the token version matched. */
+  accept(profile: Profile): void {
+    this.#profile = profile;
+  }
+
+  get verified(): boolean {
+    return this.#profile !== undefined;
+  }
+
+  #get(): Profile {
+    if (!this.#profile) throw new Error("the caller's profile was read before the token check ran");
+    return this.#profile;
+  }
+  get username() {
+    return this.#get().username;
+  }
+  get fullName() {
+    return this.#get().fullName;
+  }
+  get email() {
+    return this.#get().email;
+  }
+  get createdAt() {
+    return this.#get().createdAt;
+  }
+}
+
+/** The marker in the SQLite error the token check raises ("bad JSON path: '$…'"): no other statement uses it. */
+export const TOKEN_REVOKED_MARKER = "$finanalyze_token_revoked";
+
+/**
+ * The token check, one statement: the caller's profile when the user exists at the token's version, and
+ * an SQLite error otherwise (json_extract on a path that does not parse), so that the atomic batch it
+ * leads rolls back every write that travels with it. The CASE depends on the row, so SQLite cannot
+ * evaluate the error branch ahead of time.
+ */
+export function tokenCheck(d1: D1DatabaseSession, userId: string, tokenVersion: number): D1PreparedStatement {
   return d1
     .prepare(
-      "SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?",
+      `SELECT u.username, u.full_name AS fullName, u.email, u.created_at AS createdAt,
+        json_extract('{}', CASE WHEN u.token_version = ?2 THEN '$.ok' ELSE '${TOKEN_REVOKED_MARKER}' END) AS checked
+      FROM (SELECT 1) LEFT JOIN users u ON u.id = ?1`,
     )
-    .bind(id)
-    .first<AuthUser>();
+    .bind(userId, tokenVersion);
+}
+
+/** Whether a D1 error is the token check's. */
+export function isTokenRevoked(err: unknown): boolean {
+  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  return text.includes(`'${TOKEN_REVOKED_MARKER}'`);
 }
 
 export function publicUser(row: UserRow) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
 }
 
-/** The statement that revokes every token issued so far (logout), to batch with its audit entry. */
+/** Revokes every token issued so far (logout), as a statement for the request's batch. */
 export function bumpTokenVersion(db: Database, userId: string) {
   return db
     .update(users)
@@ -79,8 +135,8 @@ export function bumpTokenVersion(db: Database, userId: string) {
     .where(eq(users.id, userId));
 }
 
-/** The statement that sets a new password and revokes every token, to batch with its audit entry. */
-export function setPassword(db: Database, userId: string, passwordHash: string) {
+/** Sets a new password hash and revokes every token (password change), as a statement for the request's batch. */
+export function setPasswordHash(db: Database, userId: string, passwordHash: string) {
   return db
     .update(users)
     .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })

@@ -1,5 +1,4 @@
 import { writeContext } from "../analytics/ledger";
-import { getDb } from "../db/client";
 import type { AppRouteHandler } from "../http/context";
 import type * as routes from "./categories.routes";
 import * as service from "./categories.service";
@@ -11,12 +10,12 @@ export const createCategory: AppRouteHandler<typeof routes.createCategory> = asy
 };
 
 export const listCategories: AppRouteHandler<typeof routes.listCategories> = async (c) => {
-  const rows = await service.listCategories(getDb(c.env.DB), c.get("user").id);
+  const rows = await service.listCategories(c.var.db, c.get("user").id);
   return c.json({ data: rows.map(service.toCategoryRecord) }, 200);
 };
 
 export const getCategory: AppRouteHandler<typeof routes.getCategory> = async (c) => {
-  const row = await service.getCategory(getDb(c.env.DB), c.get("user").id, c.req.valid("param").id);
+  const row = await service.getCategory(c.var.db, c.get("user").id, c.req.valid("param").id);
   return c.json(service.toCategoryRecord(row), 200);
 };
 

@@ -7,6 +7,7 @@ import { recomputeSnapshot } from "../analytics/snapshot";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
 import type { AppEnv } from "../http/context";
+import { requestDatabase } from "../http/database";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
 import { isLocal } from "../lib/environment";
@@ -32,10 +33,14 @@ const SeedBody = z.strictObject({
  * ENVIRONMENT is exactly "production" (issue 10 narrows this to development/test).
  */
 export const devRouter = new Hono<AppEnv>()
-  .use("/__dev/*", async (c, next) => {
-    if (!isLocal(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
-    return next();
-  })
+  .use(
+    "/__dev/*",
+    async (c, next) => {
+      if (!isLocal(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+      return next();
+    },
+    requestDatabase,
+  )
   .post("/__dev/seed", requireAuth, async (c) => {
     const o = parseOrThrow(SeedBody, await c.req.json());
     const started = Date.now();
@@ -66,7 +71,7 @@ export const devRouter = new Hono<AppEnv>()
   .post("/__dev/sweep", async (c) => c.json({ healed: await sweepStaleSnapshots(c.env, 10_000) }))
   .post("/__dev/recompute", requireAuth, async (c) => {
     const started = performance.now();
-    const result = await recomputeSnapshot(getDb(c.env.DB), c.get("user").id);
+    const result = await recomputeSnapshot(c.var.db, c.get("user").id);
     // Workers' clock only advances across I/O, which a recompute does; good enough for a benchmark.
     return c.json({ ...result, ms: performance.now() - started });
   });

@@ -1,16 +1,22 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { AuthUser } from "../auth/users";
+import type { Database } from "../db/client";
+import type { RequestD1 } from "../db/request-d1";
 
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    /** The caller, set by requireAuth. */
+    /** The caller, set by requireAuth (id from the token; profile fields once the token check has run). */
     user: AuthUser;
     /** The request body exactly as received, once something asked for it (http/body.ts requestBytes). */
     rawBody: Uint8Array;
     /** The byte limit a route declared with bodyLimit(); 64 KiB otherwise. */
     bodyLimit: number;
+    /** The request's database handle (set by requestDatabase): every query on user data goes through it. */
+    db: Database;
+    /** The D1 session under `db` (requireAuth's token check rides on its first round trip). */
+    d1: RequestD1;
   };
 }
 

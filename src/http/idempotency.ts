@@ -1,6 +1,6 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import { logEvent } from "../lib/log";
 import { requestBytes } from "./body";
@@ -109,7 +109,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
       errors: [{ path: "Idempotency-Key", message: "1-255 printable ASCII characters" }],
     });
   }
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const scope = c.get("user")?.id ?? `anonymous:${c.req.path}`;
   const url = new URL(c.req.url);
   // The query string is part of the request (bulk ?atomic=, import ?dry_run=): a different one is a different request.

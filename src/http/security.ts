@@ -45,7 +45,7 @@ export const defaultCsp: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);
 };
 
-export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"];
+export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"];
 
 /** CORS origins come from the CORS_ORIGINS var: "*" or a comma-separated list. */
 export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
@@ -56,7 +56,7 @@ export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
   const allowAll = configured.includes("*");
   return cors({
     origin: (origin) => (allowAll ? "*" : configured.includes(origin) ? origin : null),
-    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id"],
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-D1-Bookmark"],
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
     exposeHeaders: EXPOSED_HEADERS,
     maxAge: 600,

@@ -1,6 +1,5 @@
 import { writeContext } from "../analytics/ledger";
 import { auditContext } from "../audit/audit";
-import { getDb } from "../db/client";
 import type { AppRouteHandler } from "../http/context";
 import { loadLabelContext } from "../transactions/labelling";
 import { buildRow, toRecord } from "../transactions/transactions.service";
@@ -10,34 +9,34 @@ import type * as routes from "./rules.routes";
 import * as service from "./rules.service";
 
 export const createRule: AppRouteHandler<typeof routes.createRule> = async (c) => {
-  const row = await service.createRule(getDb(c.env.DB), c.get("user").id, c.req.valid("json"), auditContext(c));
+  const row = await service.createRule(c.var.db, c.get("user").id, c.req.valid("json"), auditContext(c));
   c.header("location", `/api/v1/rules/${row.id}`);
   return c.json(service.toRuleRecord(row), 201);
 };
 
 export const listRules: AppRouteHandler<typeof routes.listRules> = async (c) => {
-  const rows = await service.listRules(getDb(c.env.DB), c.get("user").id);
+  const rows = await service.listRules(c.var.db, c.get("user").id);
   return c.json({ data: rows.map(service.toRuleRecord) }, 200);
 };
 
 export const getRule: AppRouteHandler<typeof routes.getRule> = async (c) => {
-  const row = await service.getRule(getDb(c.env.DB), c.get("user").id, c.req.valid("param").id);
+  const row = await service.getRule(c.var.db, c.get("user").id, c.req.valid("param").id);
   return c.json(service.toRuleRecord(row), 200);
 };
 
 export const replaceRule: AppRouteHandler<typeof routes.replaceRule> = async (c) => {
-  const row = await service.replaceRule(getDb(c.env.DB), c.get("user").id, c.req.valid("param").id, c.req.valid("json"), auditContext(c));
+  const row = await service.replaceRule(c.var.db, c.get("user").id, c.req.valid("param").id, c.req.valid("json"), auditContext(c));
   return c.json(service.toRuleRecord(row), 200);
 };
 
 export const deleteRule: AppRouteHandler<typeof routes.deleteRule> = async (c) => {
-  const id = await service.deleteRule(getDb(c.env.DB), c.get("user").id, c.req.valid("param").id, auditContext(c));
+  const id = await service.deleteRule(c.var.db, c.get("user").id, c.req.valid("param").id, auditContext(c));
   return c.json({ message: "success" as const, id }, 200);
 };
 
 export const testRule: AppRouteHandler<typeof routes.testRule> = async (c) => {
   const user = c.get("user");
-  const context = await loadLabelContext(getDb(c.env.DB), user.id, true);
+  const context = await loadLabelContext(c.var.db, user.id, true);
   const { row, matched } = buildRow(user.id, c.req.valid("json"), context);
   return c.json({ matched_rules: matched, transaction: toRecord(row, user) }, 200);
 };

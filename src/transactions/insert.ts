@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, inArray } from "drizzle-orm";
 import { commitWrite, type LedgerAudit, type WriteContext } from "../analytics/ledger";
+import type { Statement } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 
@@ -23,8 +24,15 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * batch. A row whose external_id the user already has is skipped (ON CONFLICT DO NOTHING) and not
  * counted in the rollups, because rollups are derived from the rows that actually landed.
  */
-export async function insertTransactions(ctx: WriteContext, userId: string, rows: readonly Row[], audit: LedgerAudit) {
-  if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0 };
+export async function insertTransactions(
+  ctx: WriteContext,
+  userId: string,
+  rows: readonly Row[],
+  audit: LedgerAudit,
+  /** Reads that travel in the same batch, after the inserts (their results come back in `also`). */
+  reads: readonly Statement[] = [],
+) {
+  if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0, also: [] as D1Result[] };
   const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
     ctx.db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
   );
@@ -36,14 +44,14 @@ export async function insertTransactions(ctx: WriteContext, userId: string, rows
       chunk.map((r) => r.id),
     ),
   );
-  const { results, analyticsVersion } = await commitWrite(ctx, { userId, adds, audit }, inserts, (written) =>
-    written.some((r) => r.results.length > 0),
+  const { results, analyticsVersion } = await commitWrite(ctx, { userId, adds, audit }, [...inserts, ...reads], (written) =>
+    written.slice(0, inserts.length).some((r) => r.results.length > 0),
   );
   const inserted = new Set<string>();
-  for (const result of results) {
+  for (const result of results.slice(0, inserts.length)) {
     for (const r of result.results as { id: string }[]) inserted.add(r.id);
   }
-  return { inserted, analyticsVersion };
+  return { inserted, analyticsVersion, also: results.slice(inserts.length) };
 }
 
 /** The user's transactions among these external ids: external_id → id. */

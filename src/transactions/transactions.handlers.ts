@@ -1,5 +1,4 @@
 import { writeContext } from "../analytics/ledger";
-import { getDb } from "../db/client";
 import { decodeUtf8, mediaTypeOf, requestBytes } from "../http/body";
 import type { AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
@@ -19,13 +18,13 @@ export const createTransaction: AppRouteHandler<typeof routes.createTransaction>
 
 export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const user = c.get("user");
-  const page = await service.listTransactions(getDb(c.env.DB), user.id, c.req.valid("query"));
+  const page = await service.listTransactions(c.var.db, user.id, c.req.valid("query"));
   return c.json({ data: page.rows.map((row) => service.toRecord(row, user)), has_more: page.hasMore, next_cursor: page.nextCursor }, 200);
 };
 
 export const getTransaction: AppRouteHandler<typeof routes.getTransaction> = async (c) => {
   const user = c.get("user");
-  const row = await service.getTransaction(getDb(c.env.DB), user.id, c.req.valid("param").transaction_id);
+  const row = await service.getTransaction(c.var.db, user.id, c.req.valid("param").transaction_id);
   const etag = quoteEtag(row.etag);
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");
@@ -101,9 +100,12 @@ const EXPORT_PAGE = 1000;
 export const exportTransactions: AppRouteHandler<typeof routes.exportTransactions> = async (c) => {
   const user = c.get("user");
   const filters = c.req.valid("query");
-  const db = getDb(c.env.DB);
+  const db = c.var.db;
   const encoder = new TextEncoder();
+  const pageAfter = (cursor?: string) => service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor });
+  // The first page is read before answering: it carries the token check, so a revoked token gets a 401, not a 200 that breaks off.
   let cursor: string | undefined;
+  let page: Awaited<ReturnType<typeof pageAfter>> | undefined = await pageAfter();
   let headerSent = false;
   // Pull-based: one keyset page per pull, so memory stays constant whatever the history size.
   const stream = new ReadableStream<Uint8Array>({
@@ -113,11 +115,12 @@ export const exportTransactions: AppRouteHandler<typeof routes.exportTransaction
         controller.enqueue(encoder.encode(csvLine([...EXPORT_COLUMNS])));
         return;
       }
-      const page = await service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor });
-      const chunk = page.rows.map((row) => recordToCsv(service.toRecord(row, user))).join("");
+      const current = page ?? (await pageAfter(cursor));
+      page = undefined;
+      const chunk = current.rows.map((row) => recordToCsv(service.toRecord(row, user))).join("");
       if (chunk) controller.enqueue(encoder.encode(chunk));
-      if (!page.hasMore || !page.nextCursor) controller.close();
-      else cursor = page.nextCursor;
+      if (!current.hasMore || !current.nextCursor) controller.close();
+      else cursor = current.nextCursor;
     },
   });
   return c.body(stream, 200, {

@@ -1,0 +1,58 @@
+/**
+ * D1 round trips per request, the one list. Every route makes exactly ONE: requireAuth's token check
+ * travels in the handler's first batch (db/request-d1.ts). The exceptions below say when and why.
+ * test/round-trips.test.ts counts the calls that reach D1 for each route and fails on any other number.
+ */
+export interface RoundTripException {
+  /** Round trips in that case. */
+  trips: number;
+  /** The case, when the route takes one round trip otherwise. */
+  when?: string;
+  reason: string;
+}
+
+export const ROUND_TRIP_EXCEPTIONS = {
+  "POST /api/v1/user/login": {
+    trips: 2,
+    reason:
+      "the user and the failure counters are read, the password is verified in the Worker (PBKDF2), then the outcome (counters, audit entry) is written",
+  },
+  "POST /api/v1/user/change_password": {
+    trips: 2,
+    reason: "the current password hash is read (with the token check) and verified in the Worker before the new one is written",
+  },
+  "PUT /api/v1/transaction/update/{transaction_id}": {
+    trips: 2,
+    reason:
+      "read-modify-write: the new amount depends on the stored row (rescaled to a new currency, its digits checked with bigint money), so the row is " +
+      "read (with the token check), then written in one batch guarded by its etag; each retry after a concurrent change (at most 3 attempts) adds 2",
+  },
+  "POST /api/v1/transaction/bulk": {
+    trips: 2,
+    when: "items carry external_id",
+    reason:
+      "the user's existing external_ids are looked up before the write batch; each further 1,000 rows add one atomic batch, and losing an external_id race to a concurrent request adds one lookup",
+  },
+  "POST /api/v1/transaction/import": {
+    trips: 2,
+    when: "rows carry external_id or an exported id",
+    reason: "as bulk: existing ids are looked up first; each further 1,000 rows add one atomic batch",
+  },
+  "GET /api/v1/transaction/export": {
+    trips: 2,
+    when: "more than 1,000 matching rows",
+    reason: "the CSV streams one keyset page of 1,000 rows per round trip, in constant memory",
+  },
+  "Idempotency-Key on a write": {
+    trips: 3,
+    when: "a write sends Idempotency-Key (1 more for a replay, 2 in all: claim, read the stored answer)",
+    reason:
+      "claiming the key is a round trip of its own before the handler (it carries the token check), and storing the answer one after it",
+  },
+} as const satisfies Record<string, RoundTripException>;
+
+/** The round trips a route may make in its ordinary case. */
+export function roundTripBudget(route: string): number {
+  const exception = (ROUND_TRIP_EXCEPTIONS as Record<string, RoundTripException>)[route];
+  return exception && exception.when === undefined ? exception.trips : 1;
+}
