@@ -3,6 +3,7 @@ import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
+import { syncRouter } from "./feed";
 import { readBody } from "./lib/body";
 import { requireSafeConfiguration } from "./lib/config-check";
 import { createApp } from "./lib/create-app";
@@ -35,7 +36,12 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 });
 
 // Chained so the RPC type keeps every route.
-const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+const routes = app
+  .route("/", authRouter)
+  .route("/", syncRouter)
+  .route("/", transactionsRouter)
+  .route("/", analyticsRouter)
+  .route("/", docsRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);

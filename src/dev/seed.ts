@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
+import { sequenceStatements } from "../feed/feed-statements";
 
 export interface SeedOptions {
   offset: number;
@@ -44,6 +45,8 @@ export async function seedTransactions(db: Database, userId: string, options: Se
         credit_minor = credit_minor + excluded.credit_minor,
         debit_minor = debit_minor + excluded.debit_minor`,
     bumpVersion(userId),
+    // Sequence positions only (no events): synthetic rows for benchmarks.
+    ...sequenceStatements(userId, sql`user_id = ${userId} AND seq = 0`, true),
   ]);
   return versionFrom(bump);
 }

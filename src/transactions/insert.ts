@@ -3,13 +3,14 @@ import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
+import { feedStatements } from "../feed/feed-statements";
 import { addToRollups } from "./rollups";
 
 type Row = typeof transactions.$inferSelect;
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100;
-const COLUMNS = 12;
+const COLUMNS = 14;
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / COLUMNS);
 const IDS_PER_ROLLUP = MAX_PARAMS - 2;
 
@@ -39,7 +40,13 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
       ),
     ),
   );
-  const results = await runBatch(db, [...inserts, ...rollups, ...(audit ?? []), bumpVersion(userId)]);
+  const ids = (chunk: readonly Row[]) =>
+    inArray(
+      transactions.id,
+      chunk.map((r) => r.id),
+    );
+  const feed = chunks(rows, IDS_PER_ROLLUP).flatMap((chunk) => feedStatements(userId, "created", ids(chunk)));
+  const results = await runBatch(db, [...inserts, ...rollups, ...feed, ...(audit ?? []), bumpVersion(userId)]);
   const inserted = new Set<string>();
   for (const result of results.slice(0, inserts.length)) {
     for (const r of result.results as { id: string }[]) inserted.add(r.id);

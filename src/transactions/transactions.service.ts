@@ -4,6 +4,7 @@ import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
+import { feedStatements } from "../feed/feed-statements";
 import type { AuthUser } from "../lib/context";
 import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
@@ -69,6 +70,8 @@ export function buildRow(userId: string, input: CreateTransactionInput, now = ne
     etag: newEtag(),
     createdAt: now,
     updatedAt: now,
+    seq: 0, // set in the write's batch (feed-statements.ts)
+    createdSeq: 0,
   };
 }
 
@@ -175,6 +178,7 @@ export async function updateTransaction(
         sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
       ),
       bumpVersion(userId),
+      ...feedStatements(userId, "updated", after),
     ]);
     if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
     if (ifMatch !== undefined && ifMatch !== "*")
@@ -192,13 +196,15 @@ function laterThan(previous: string): string {
 
 export async function deleteTransaction(db: Database, userId: string, id: string, audit: AuditContext): Promise<WriteResult<string>> {
   const target = owned(userId, id);
-  const [, , , deleted, bump] = await runBatch(db, [
+  const results = await runBatch(db, [
+    ...feedStatements(userId, "deleted", target), // before the row goes
     auditFromRow(audit, userId, "transaction.delete", "before", target),
     subtractFromRollups(target),
     dropEmptyRollups(target),
     db.delete(transactions).where(target),
     bumpVersion(userId),
   ]);
+  const [deleted, bump] = results.slice(-2);
   if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
   return { value: id, analyticsVersion: versionFrom(bump) };
 }
