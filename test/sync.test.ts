@@ -182,7 +182,7 @@ describe("sync feed property", () => {
         pages.forEach((page, i) => apply(copy, page, i === 0 ? final : false));
         const list = await listAll(user.token);
         expect(new Map([...copy].sort(([a], [b]) => a.localeCompare(b)))).toEqual(
-          new Map(list.map((r) => [r.id, r] as [string, SyncRecord]).sort(([a], [b]) => a.localeCompare(b))),
+          new Map(list.map((r) => [r.id, r as unknown as SyncRecord] as [string, SyncRecord]).sort(([a], [b]) => a.localeCompare(b))),
         );
       }),
       { numRuns: 15 },
