@@ -80,8 +80,9 @@ describe("GET /api/v1/transaction/sync", () => {
     const bob = await newUser("syncbob");
     await createTransaction(alice.token, credit("1.00"));
     const { next_cursor: cursor } = await syncPage(alice.token);
-    const [seq, mac] = cursor.split(".");
-    for (const bad of [`${Number(seq) + 1}.${mac}`, `${seq}.${"0".repeat(64)}`, "garbage", `${seq}.${mac}x`]) {
+    const [body, mac] = cursor.split(".");
+    const forged = btoa(JSON.stringify({ u: alice.id, s: 0 })).replace(/=+$/, "");
+    for (const bad of [`${body}x.${mac}`, `${body}.${"A".repeat(43)}`, "garbage", `${forged}.${mac}`, `${body}.${mac}x`]) {
       await expectProblem(await call(`/api/v1/transaction/sync?cursor=${encodeURIComponent(bad)}`, authed(alice.token)), 400);
     }
     await expectProblem(await call(`/api/v1/transaction/sync?cursor=${cursor}`, authed(bob.token)), 400);
