@@ -3,6 +3,7 @@ import { authRouter } from "./auth";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
+import { eventsRouter } from "./events";
 import { syncRouter } from "./feed";
 import { readBody } from "./lib/body";
 import { requireSafeConfiguration } from "./lib/config-check";
@@ -10,6 +11,7 @@ import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
 import { transactionsRouter } from "./transactions";
+import { webhooksRouter } from "./webhooks";
 
 const app = createApp();
 
@@ -41,6 +43,8 @@ const routes = app
   .route("/", syncRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
+  .route("/", eventsRouter)
+  .route("/", webhooksRouter)
   .route("/", docsRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.

@@ -1,7 +1,11 @@
 import { consumeAnalyticsBatch, consumeDeadLetters, sweepStaleSnapshots } from "./analytics/consumer";
 import app from "./app";
+import { runBatch } from "./db/batch";
 import { getDb } from "./db/client";
+import { pruneTombstones } from "./feed/sync.service";
 import { purgeExpiredIdempotencyKeys } from "./lib/idempotency";
+import { consumeWebhookBatch } from "./webhooks/delivery";
+import { pruneEventsStatements, sweepOutbox, WEBHOOK_DLQ_NAME, WEBHOOK_QUEUE_NAME } from "./webhooks/outbox";
 
 export type { AppType } from "./app";
 
@@ -10,11 +14,17 @@ const DEAD_LETTER_QUEUE = "finanalyze-analytics-dlq";
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
-    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+    if (batch.queue === DEAD_LETTER_QUEUE || batch.queue === WEBHOOK_DLQ_NAME) return consumeDeadLetters(batch, env);
+    if (batch.queue === WEBHOOK_QUEUE_NAME) {
+      await consumeWebhookBatch(batch, env);
+      return;
+    }
     await consumeAnalyticsBatch(batch, env);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(sweepStaleSnapshots(env));
     ctx.waitUntil(purgeExpiredIdempotencyKeys(getDb(env.DB)));
+    ctx.waitUntil(sweepOutbox(env));
+    ctx.waitUntil(pruneTombstones(getDb(env.DB)).then(() => runBatch(getDb(env.DB), pruneEventsStatements())));
   },
 } satisfies ExportedHandler<Env>;

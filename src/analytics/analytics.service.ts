@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import { type Database, getDb } from "../db/client";
+import { analyticsUpdatedEvent } from "../events/analytics-event";
 import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
@@ -91,10 +92,14 @@ export async function readAnalytics(db: Database, userId: string, range: DayRang
  */
 export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
   const { summary, version } = await loadConsistent(db, userId);
-  const result = await db.run(sql`
-    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${new Date().toISOString()}
-    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`);
-  return { version, stored: result.meta.changes > 0 };
+  const computedAt = new Date().toISOString();
+  const [result] = await runBatch(db, [
+    sql`
+    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${computedAt}
+    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`,
+    analyticsUpdatedEvent(userId, summary, computedAt),
+  ]);
+  return { version, stored: (result?.meta.changes ?? 0) > 0 };
 }
 
 /** Whether the stored snapshot already covers `version` (then a message for it needs no work). */

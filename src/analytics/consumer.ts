@@ -2,6 +2,7 @@ import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { activeFaults } from "../lib/faults";
 import { logEvent } from "../lib/log";
+import { dispatchOutbox } from "../webhooks/outbox";
 import { type AnalyticsMessage, recomputeSnapshot, snapshotCovers, usersBehind } from "./analytics.service";
 
 function isAnalyticsMessage(body: unknown): body is AnalyticsMessage {
@@ -41,7 +42,8 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
       if (await snapshotCovers(db, userId, version)) {
         outcome.upToDate.push(userId);
       } else {
-        await recomputeSnapshot(db, userId);
+        const { stored } = await recomputeSnapshot(db, userId);
+        if (stored) await dispatchOutbox(env, { userId }); // its analytics.updated event
         outcome.recomputed.push(userId);
       }
       for (const message of messages) message.ack();

@@ -1,0 +1,14 @@
+import { type SQL, sql } from "drizzle-orm";
+import { buildAnalytics, type Summary } from "../analytics/compute";
+import { SQL_EVENT_ID } from "../feed/feed-statements";
+
+/**
+ * The analytics.updated event, for the batch that stores a newer snapshot: written only when the
+ * statement just before it (the conditional snapshot UPDATE) changed a row, so an older or equal
+ * snapshot produces no event. Its object is the analytics answer for that snapshot.
+ */
+export function analyticsUpdatedEvent(userId: string, summary: Summary, computedAt: string): SQL {
+  const answer = { user_id: userId, ...buildAnalytics(summary), computed_at: computedAt, stale: false };
+  return sql`INSERT INTO events (id, user_id, type, object, created_at)
+    SELECT ${SQL_EVENT_ID}, ${userId}, 'analytics.updated', ${JSON.stringify(answer)}, ${computedAt} WHERE changes() > 0`;
+}
