@@ -9,6 +9,8 @@ import { SQL_EVENT_ID } from "../feed/feed-statements";
  */
 export function analyticsUpdatedEvent(userId: string, summary: Summary, computedAt: string): SQL {
   const answer = { user_id: userId, ...buildAnalytics(summary), computed_at: computedAt, stale: false };
-  return sql`INSERT INTO events (id, user_id, type, object, created_at)
-    SELECT ${SQL_EVENT_ID}, ${userId}, 'analytics.updated', ${JSON.stringify(answer)}, ${computedAt} WHERE changes() > 0`;
+  return sql`INSERT INTO events (id, user_id, type, object, created_at, enqueued_at)
+    SELECT ${SQL_EVENT_ID}, ${userId}, 'analytics.updated', ${JSON.stringify(answer)}, ${computedAt},
+      CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE user_id = ${userId} AND status = 'enabled') THEN NULL ELSE ${computedAt} END
+    WHERE changes() > 0`;
 }
