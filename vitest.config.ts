@@ -22,6 +22,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
+      // A real HTTP receiver on 127.0.0.1 for webhook deliveries (see the file).
+      globalSetup: ["./test/harness/webhook-receiver.global.ts"],
       // The app logs a JSON line per request; show logs only for failing tests.
       silent: "passed-only" as const,
     },

@@ -6,6 +6,8 @@ import { dashboardRouter } from "./dashboard/dashboard.routes";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
+import { eventsRouter } from "./events";
+import { syncRouter } from "./feed";
 import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
 import { requestDatabase } from "./http/database";
@@ -13,6 +15,7 @@ import { requestContext } from "./http/request-context";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
 import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
+import { webhooksRouter } from "./webhooks";
 
 const app = createApp();
 
@@ -35,10 +38,13 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 const routes = app
   .route("/", authRouter)
   .route("/", auditRouter)
+  .route("/", syncRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
   .route("/", categoriesRouter)
   .route("/", rulesRouter)
+  .route("/", eventsRouter)
+  .route("/", webhooksRouter)
   .route("/", docsRouter);
 
 // The dashboard page (a client of the API above, not part of it).

@@ -3,7 +3,9 @@ import type { Context } from "hono";
 import { type AuditAction, type AuditContext, auditContext, auditEachRow, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
 import { type Database, getDb } from "../db/client";
+import { feedStatements, sequenceStatements } from "../feed/feed-statements";
 import type { AppEnv } from "../http/context";
+import { dispatchOutbox } from "../webhooks/outbox";
 import { type Background, requestRecompute } from "./queue";
 import { addToRollups, removeFromRollups } from "./rollups";
 
@@ -12,7 +14,7 @@ import { addToRollups, removeFromRollups } from "./rollups";
  * In the same atomic D1 batch as the write: take the rows' old values out of the rollups, add their
  * new ones, write the audit row and bump the user's change counter. After the batch commits: ask the
  * analytics consumer to refresh the snapshot. Services describe their write and call `commitWrite`;
- * a new side effect of writes (an events outbox, change-sequence rows) is added here, once.
+ * the sync feed's sequence and tombstones and the event outbox are added here too, once.
  */
 
 /** What a write needs besides its input: the database, who asked, and the after-commit hook's bindings. */
@@ -51,6 +53,12 @@ export interface LedgerChange {
   /** The rows the write creates or changes, as they are after it: added to their days afterwards (one statement each). */
   adds?: readonly SQL[];
   audit: LedgerAudit | readonly LedgerAudit[];
+  /**
+   * The sync feed and event outbox: each changed row gets its sequence position, each deleted row its
+   * tombstone, and each its event (created when the write only adds, updated when it changes, deleted when
+   * it only removes). "sequence": positions only, no events (the local-only seed).
+   */
+  feed?: "events" | "sequence";
 }
 
 /** Bumps the user's change counter and returns it: the last statement of every write batch. */
@@ -78,6 +86,14 @@ export function ledgerStatements(change: LedgerChange, audit: AuditContext): { b
   }
   if (change.removes) before.push(...removeFromRollups(change.removes));
   for (const where of change.adds ?? []) after.push(...addToRollups(where));
+  const adds = change.adds ?? [];
+  if (change.feed === "sequence") {
+    for (const where of adds) after.push(...sequenceStatements(change.userId, where, true));
+  } else if (change.removes && adds.length === 0) {
+    before.unshift(...feedStatements(change.userId, "deleted", change.removes)); // reads the rows before they go
+  } else {
+    for (const where of adds) after.push(...feedStatements(change.userId, change.removes ? "updated" : "created", where));
+  }
   for (const entry of entries) {
     if ("fromRow" in entry) {
       if (entry.fromRow === "after") after.push(auditFromRow(audit, change.userId, entry.action, "after", entry.where));
@@ -88,8 +104,18 @@ export function ledgerStatements(change: LedgerChange, audit: AuditContext): { b
       after.push(auditInsert(audit, { userId: change.userId, action, targetId, details }, onlyIf));
     }
   }
+  // Whether the write left events for a webhook to send (none when the user has no enabled endpoint).
+  if (writesEvents(change)) after.push(outboxPending(change.userId));
   after.push(bumpVersion(change.userId));
   return { before, after };
+}
+
+function writesEvents(change: LedgerChange): boolean {
+  return change.feed !== "sequence" && (change.removes !== undefined || (change.adds ?? []).length > 0);
+}
+
+function outboxPending(userId: string): SQL {
+  return sql`SELECT EXISTS (SELECT 1 FROM events WHERE user_id = ${userId} AND enqueued_at IS NULL) AS pending`;
 }
 
 export interface Committed {
@@ -97,6 +123,8 @@ export interface Committed {
   results: D1Result[];
   /** The user's change counter after this batch. */
   analyticsVersion: number;
+  /** Whether the outbox holds events for the webhook queue. */
+  eventsPending: boolean;
 }
 
 /**
@@ -111,12 +139,21 @@ export async function commitWrite(
 ): Promise<Committed> {
   const { before, after } = ledgerStatements(change, ctx.audit);
   const all = await runBatch(ctx.db, [...before, ...writes, ...after]);
-  const committed = { results: all.slice(before.length, before.length + writes.length), analyticsVersion: versionFrom(all.at(-1)) };
+  const pending = writesEvents(change) ? (all.at(-2)?.results[0] as { pending?: number } | undefined)?.pending : 0;
+  const committed = {
+    results: all.slice(before.length, before.length + writes.length),
+    analyticsVersion: versionFrom(all.at(-1)),
+    eventsPending: pending === 1,
+  };
   if (changed(committed.results)) afterCommit(ctx, change.userId, committed);
   return committed;
 }
 
-/** After a write commits: ask the consumer to refresh the user's snapshot, without holding up the response. */
+/**
+ * After a write commits, without holding up the response: ask the consumer to refresh the user's snapshot,
+ * and hand the write's events (already in the outbox) to the webhook queue; the cron sweeps catch any failed send.
+ */
 export function afterCommit(ctx: Background, userId: string, committed: Committed): void {
   requestRecompute(ctx, userId, committed.analyticsVersion);
+  if (committed.eventsPending) ctx.waitUntil(dispatchOutbox(ctx.env, { userId }));
 }

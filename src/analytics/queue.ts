@@ -2,6 +2,7 @@ import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
+import { dispatchOutbox } from "../webhooks/outbox";
 import { recomputeSnapshot, snapshotCovers, usersBehind } from "./snapshot";
 
 /** Producer and consumer of the analytics queue: "this user's data changed up to `version`, refresh the snapshot". */
@@ -68,7 +69,8 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
       if (await snapshotCovers(db, userId, version)) {
         outcome.upToDate.push(userId);
       } else {
-        await recomputeSnapshot(db, userId);
+        const { stored } = await recomputeSnapshot(db, userId);
+        if (stored) await dispatchOutbox(env, { userId }); // its analytics.updated event
         outcome.recomputed.push(userId);
       }
       for (const message of messages) message.ack();

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
+import { analyticsUpdatedEvent } from "../events/analytics-event";
 import { serializeSummary } from "./compute";
 import { loadConsistent } from "./read";
 
@@ -8,11 +10,16 @@ import { loadConsistent } from "./read";
  * batch. The conditional update means a snapshot never goes backwards, so redelivery is harmless.
  */
 export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
-  const { summary, version } = await loadConsistent(db, userId);
-  const result = await db.run(sql`
-    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${new Date().toISOString()}
-    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`);
-  return { version, stored: result.meta.changes > 0 };
+  const { summary, version, categories } = await loadConsistent(db, userId);
+  const computedAt = new Date().toISOString();
+  // The analytics.updated event goes in the same batch, written only when the snapshot was stored.
+  const [result] = await runBatch(db, [
+    sql`
+    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${computedAt}
+    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`,
+    analyticsUpdatedEvent(userId, summary, categories, computedAt),
+  ]);
+  return { version, stored: (result?.meta.changes ?? 0) > 0 };
 }
 
 /** Whether the stored snapshot already covers `version` (then a message for it needs no work). */

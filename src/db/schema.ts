@@ -43,12 +43,17 @@ export const transactions = sqliteTable(
     etag: text("etag").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // Position in the user's change sequence (sync feed): set from sync_state in the batch of each write.
+    seq: integer("seq").notNull().default(0),
+    // The sequence position at which the row was created: tells "added" from "modified" in the feed.
+    createdSeq: integer("created_seq").notNull().default(0),
   },
   (t) => [
     index("transactions_user_date_id").on(t.userId, t.transactionDate, t.id),
     uniqueIndex("transactions_user_external_id").on(t.userId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
     index("transactions_user_category_date_id").on(t.userId, t.categoryId, t.transactionDate, t.id),
     index("transactions_user_merchant_date_id").on(t.userId, sql`${t.merchant} COLLATE NOCASE`, t.transactionDate, t.id),
+    index("transactions_user_seq").on(t.userId, t.seq),
   ],
 );
 
@@ -224,4 +229,103 @@ export const loginKnownAddresses = sqliteTable(
     lastLoginAt: text("last_login_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);
+
+/** Per-user change sequence of the sync feed, and the highest sequence of tombstones already pruned. */
+export const syncState = sqliteTable("sync_state", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  changeSeq: integer("change_seq").notNull().default(0),
+  // A cursor below this may have missed a delete whose tombstone is gone: it answers 410.
+  prunedSeq: integer("pruned_seq").notNull().default(0),
+});
+
+/** Deleted transactions, kept at least 30 days so the sync feed can report them as removed. */
+export const transactionTombstones = sqliteTable(
+  "transaction_tombstones",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    createdSeq: integer("created_seq").notNull(),
+    deletedAt: text("deleted_at").notNull(),
+  },
+  (t) => [index("transaction_tombstones_user_seq").on(t.userId, t.seq), index("transaction_tombstones_deleted_at").on(t.deletedAt)],
+);
+
+/**
+ * The event outbox: written in the same batch as the change it describes; `enqueued_at` stays null
+ * until the event's deliveries reached the webhook queue (the cron sweep re-sends the rest).
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    pos: integer("pos").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    // JSON: the stored transaction row (rendered as the record on read), {id, deleted_at}, or the analytics answer.
+    object: text("object").notNull(),
+    createdAt: text("created_at").notNull(),
+    enqueuedAt: text("enqueued_at"),
+  },
+  (t) => [
+    uniqueIndex("events_id").on(t.id),
+    index("events_user_pos").on(t.userId, t.pos),
+    index("events_created_at").on(t.createdAt),
+    index("events_outbox").on(t.pos).where(sql`${t.enqueuedAt} IS NULL`),
+  ],
+);
+
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    events: text("events").notNull(), // JSON array of event types or ["*"]
+    description: text("description"),
+    status: text("status", { enum: ["enabled", "disabled"] }).notNull(),
+    secret: text("secret").notNull(),
+    // After rotate_secret the old secret keeps signing until this time.
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    // Start of the current run of failed deliveries (null after a success): 3 days → disabled.
+    failingSince: text("failing_since"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_user_created").on(t.userId, t.createdAt, t.id)],
+);
+
+/** One row per delivery attempt. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    attemptedAt: text("attempted_at").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    nextRetryAt: text("next_retry_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_webhook_attempted").on(t.webhookId, t.attemptedAt, t.id),
+    index("webhook_deliveries_attempted_at").on(t.attemptedAt),
+  ],
 );

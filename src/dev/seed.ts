@@ -44,7 +44,12 @@ export async function seedTransactions(ctx: WriteContext, userId: string, option
   const seeded = sql`user_id = ${userId} AND created_at = ${now} AND description = 'seed'`;
   const { analyticsVersion } = await commitWrite(
     ctx,
-    { userId, adds: [seeded], audit: { action: "transaction.seed", details: { offset: options.offset, count: options.count } } },
+    {
+      userId,
+      adds: [seeded],
+      audit: { action: "transaction.seed", details: { offset: options.offset, count: options.count } },
+      feed: "sequence", // synthetic rows for benchmarks: sync positions, no events
+    },
     [
       sql`${generator(options)}
       INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description,

@@ -6,6 +6,7 @@ const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   forbidden: "The resource belongs to another user",
   not_found: "No such resource for this caller",
   conflict: "Conflicts with the current state",
+  gone: "The cursor is older than the kept history: start over without a cursor",
   precondition_failed: "If-Match did not match the current ETag",
   payload_too_large: "Request body too large",
   unsupported_media_type: "Unsupported Content-Type",

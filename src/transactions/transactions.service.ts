@@ -86,6 +86,8 @@ export function buildRow(
     etag: newEtag(),
     createdAt: now,
     updatedAt: now,
+    seq: 0, // set in the write's batch (feed-statements.ts)
+    createdSeq: 0,
   };
   return { row, matched: labels.matched };
 }

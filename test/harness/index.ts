@@ -11,3 +11,4 @@ export * from "./db";
 export * from "./http";
 export * from "./jwt";
 export * from "./random";
+export * from "./sync";
