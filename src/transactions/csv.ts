@@ -22,20 +22,10 @@ export const EXPORT_COLUMNS = [
 /** Tags travel in one cell, joined by ";" (tags cannot contain it). */
 const TAG_SEPARATOR = ";";
 
-const WRITABLE = new Set([
-  "transaction_date",
-  "transaction_amount",
-  "transaction_type",
-  "currency",
-  "status",
-  "description",
-  "external_id",
-  "category_id",
-  "merchant",
-  "tags",
-]);
 /** Present in exports, ignored on import. */
 const READ_ONLY = new Set(["id", "user_id", "full_name", "created_at", "updated_at"]);
+/** The export's columns an import writes. */
+const WRITABLE = new Set<string>(EXPORT_COLUMNS.filter((column) => !READ_ONLY.has(column)));
 
 /** RFC 4180 quoting: quote fields with separators, quotes or line breaks; double inner quotes. */
 export function csvField(value: string | null): string {
