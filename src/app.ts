@@ -1,5 +1,6 @@
 import { analyticsRouter } from "./analytics";
 import { authRouter } from "./auth";
+import { categoriesRouter } from "./categories";
 import { devRouter } from "./dev/dev.routes";
 import { docsRouter, OPENAPI_INFO } from "./docs/docs.routes";
 import { withMediaTypeExamples } from "./docs/examples";
@@ -8,6 +9,7 @@ import { requireSafeConfiguration } from "./lib/config-check";
 import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
+import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
 
 const app = createApp();
@@ -35,7 +37,13 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 });
 
 // Chained so the RPC type keeps every route.
-const routes = app.route("/", authRouter).route("/", transactionsRouter).route("/", analyticsRouter).route("/", docsRouter);
+const routes = app
+  .route("/", authRouter)
+  .route("/", transactionsRouter)
+  .route("/", analyticsRouter)
+  .route("/", categoriesRouter)
+  .route("/", rulesRouter)
+  .route("/", docsRouter);
 
 // Local-only benchmark helpers (404 in production), outside the typed API.
 app.route("/", devRouter);

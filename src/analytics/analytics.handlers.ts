@@ -17,7 +17,12 @@ export const getAnalyticsHandler: RouteHandler<typeof getAnalytics, AppEnv> = as
   const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
   if (read.snapshotBehind) notifyAnalytics(c, user.id, read.version);
-  const body = { user_id: user.id, ...buildAnalytics(read.summary, query.currency), computed_at: read.computedAt, stale: false };
+  const body = {
+    user_id: user.id,
+    ...buildAnalytics(read.summary, query.currency, read.categories),
+    computed_at: read.computedAt,
+    stale: false,
+  };
   const etag = await bodyEtag(JSON.stringify(body));
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");

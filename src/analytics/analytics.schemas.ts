@@ -40,6 +40,20 @@ const CurrencyFiguresSchema = z
   })
   .openapi("CurrencyFigures");
 
+const CategoryTotalsSchema = z.object({
+  transaction_count: z.number().int().openapi({ example: 14 }),
+  total_credit: money("0.00"),
+  total_debit: money("640.20"),
+});
+
+const CategoryFiguresSchema = CategoryTotalsSchema.extend({
+  category_id: z.string().nullable().openapi({ example: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y", description: "null: uncategorised" }),
+  name: z.string().nullable().openapi({ example: "Groceries" }),
+  parent_id: z.string().nullable().openapi({ example: null }),
+  average_transaction_value: money("45.73"),
+  including_children: CategoryTotalsSchema.optional().openapi({ description: "On parents: own transactions plus the children's" }),
+}).openapi("CategoryFigures");
+
 export const AnalyticsSchema = z
   .object({
     user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
@@ -64,6 +78,27 @@ export const AnalyticsSchema = z
         }),
       )
       .openapi({ description: "Per UTC month (YYYY-MM) in the selected currency, oldest first" }),
+    by_category: z
+      .array(CategoryFiguresSchema)
+      .openapi({ description: "Every category with transactions in the currency (and parents of such), by name; uncategorised last" }),
+    top_merchants: z
+      .array(
+        z.object({
+          merchant: z.string().openapi({ example: "Corner Grocery" }),
+          transaction_count: z.number().int().openapi({ example: 8 }),
+          total_debit: money("412.90"),
+        }),
+      )
+      .openapi({ description: "The 10 merchants with the largest debit total in the currency" }),
+    excluded: z
+      .array(
+        z.object({
+          category_id: z.string().openapi({ example: "cat_7t2k9m4q1x8c3v6b0n5p2r7w4y" }),
+          name: z.string().nullable().openapi({ example: "Transfers" }),
+          transaction_count: z.number().int().openapi({ example: 3 }),
+        }),
+      )
+      .openapi({ description: "Categories with exclude_from_analytics, left out of every figure above" }),
     computed_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z", description: "When these figures were computed" }),
     stale: z.boolean().openapi({ example: false, description: "True only if the answer could be missing acknowledged writes" }),
   })

@@ -4,6 +4,7 @@ import { type Database, getDb } from "../db/client";
 import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
+import { type CategoryInfo, isExcluded, type MerchantRollup } from "./labels";
 
 export interface AnalyticsMessage {
   user_id: string;
@@ -13,6 +14,7 @@ export interface AnalyticsMessage {
 interface RollupRow {
   currency: string;
   day: string;
+  category_id: string;
   tx_count: number;
   credit: string;
   debit: string;
@@ -33,28 +35,65 @@ export interface DayRange {
 // Sums are read as text so values beyond 2^53 stay exact.
 function rollupQuery(userId: string, range: DayRange = {}): SQL {
   return sql`
-    SELECT currency, day, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0
-    ${range.from ? sql`AND day >= ${range.from}` : sql``}
-    ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+    SELECT currency, day, category_id, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
+    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)}`;
 }
+
+const dayBounds = (range: DayRange) =>
+  sql`${range.from ? sql`AND day >= ${range.from}` : sql``} ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+
+/** Merchant totals per currency over the range, leaving out excluded categories (bounded by days x merchants). */
+function merchantQuery(userId: string, range: DayRange = {}): SQL {
+  return sql`
+    SELECT currency, merchant, tx_count, CAST(debit_minor AS TEXT) AS debit
+    FROM merchant_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)}
+      AND category_id NOT IN (SELECT id FROM categories WHERE user_id = ${userId} AND exclude_from_analytics = 1)`;
+}
+
+/** The caller's categories: names and parents are joined when answering, exclusion applied when summarising. */
+export const categoriesQuery = (userId: string) =>
+  sql`SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ${userId}`;
 
 const stateQuery = (userId: string) =>
   sql`SELECT version, snapshot, snapshot_version, computed_at FROM analytics_state WHERE user_id = ${userId}`;
 
 function toDayRollups(rows: RollupRow[]): DayRollup[] {
-  return rows.map((r) => ({ currency: r.currency, day: r.day, count: r.tx_count, credit: BigInt(r.credit), debit: BigInt(r.debit) }));
+  return rows.map((r) => ({
+    currency: r.currency,
+    day: r.day,
+    categoryId: r.category_id,
+    count: r.tx_count,
+    credit: BigInt(r.credit),
+    debit: BigInt(r.debit),
+  }));
 }
 
-/** The change counter and the rollups read in one batch, i.e. one consistent view of the database. */
+function toMerchantRollups(rows: { currency: string; merchant: string; tx_count: number; debit: string }[]): MerchantRollup[] {
+  return rows.map((r) => ({ currency: r.currency, merchant: r.merchant, count: r.tx_count, debit: BigInt(r.debit) }));
+}
+
+/** The change counter, categories and rollups read in one batch, i.e. one consistent view of the database. */
 async function loadConsistent(db: Database, userId: string, range?: DayRange) {
-  const [state, rollups] = await runBatch(db, [stateQuery(userId), rollupQuery(userId, range)]);
+  const [state, categoryRows, rollups, merchants] = await runBatch(db, [
+    stateQuery(userId),
+    categoriesQuery(userId),
+    rollupQuery(userId, range),
+    merchantQuery(userId, range),
+  ]);
   const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
-  return { version: stateRow?.version ?? 0, summary: summarize(toDayRollups((rollups?.results ?? []) as RollupRow[])) };
+  const categories = (categoryRows?.results ?? []) as CategoryInfo[];
+  const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
+  const summary = summarize(
+    toDayRollups((rollups?.results ?? []) as RollupRow[]),
+    toMerchantRollups((merchants?.results ?? []) as { currency: string; merchant: string; tx_count: number; debit: string }[]),
+    excluded,
+  );
+  return { version: stateRow?.version ?? 0, summary, categories };
 }
 
 export interface AnalyticsRead {
   summary: Summary;
+  categories: CategoryInfo[];
   computedAt: string;
   /** True when the stored snapshot was behind and the answer came from the rollups instead. */
   snapshotBehind: boolean;
@@ -68,21 +107,23 @@ export interface AnalyticsRead {
 export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
   const now = new Date().toISOString();
   if (range.from || range.toExclusive) {
-    const { summary, version } = await loadConsistent(db, userId, range);
-    return { summary, computedAt: now, snapshotBehind: false, version };
+    const { summary, version, categories } = await loadConsistent(db, userId, range);
+    return { summary, categories, computedAt: now, snapshotBehind: false, version };
   }
-  const state = await db.get<StateRow | undefined>(stateQuery(userId));
-  if (!state) return { summary: new Map(), computedAt: now, snapshotBehind: false, version: 0 };
+  const [stateResult, categoryRows] = await runBatch(db, [stateQuery(userId), categoriesQuery(userId)]);
+  const state = stateResult?.results[0] as StateRow | undefined;
+  if (!state) return { summary: new Map(), categories: [], computedAt: now, snapshotBehind: false, version: 0 };
   if (state.snapshot !== null && state.snapshot_version >= state.version) {
     return {
       summary: deserializeSummary(state.snapshot),
+      categories: (categoryRows?.results ?? []) as CategoryInfo[],
       computedAt: state.computed_at ?? now,
       snapshotBehind: false,
       version: state.version,
     };
   }
-  const { summary, version } = await loadConsistent(db, userId);
-  return { summary, computedAt: now, snapshotBehind: true, version };
+  const { summary, version, categories } = await loadConsistent(db, userId);
+  return { summary, categories, computedAt: now, snapshotBehind: true, version };
 }
 
 /**

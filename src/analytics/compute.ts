@@ -1,9 +1,21 @@
 import { divideHalfEven, formatAmount } from "../lib/money";
+import {
+  addTotals,
+  byCategory,
+  type CategoryInfo,
+  excludedList,
+  foldMerchants,
+  type MerchantRollup,
+  type MerchantTotals,
+  type Totals,
+  topMerchants,
+} from "./labels";
 
-/** One day of one currency, as kept in daily_rollups (minor units as bigint). */
+/** One day of one currency and category ('' = none), as kept in daily_rollups (minor units as bigint). */
 export interface DayRollup {
   currency: string;
   day: string; // YYYY-MM-DD, UTC
+  categoryId?: string;
   count: number;
   credit: bigint;
   debit: bigint;
@@ -26,6 +38,9 @@ export interface CurrencySummary {
   busiestCount: number;
   weekdays: number[]; // Monday first
   months: Map<string, MonthTotals>; // "YYYY-MM"
+  categories: Map<string, Totals>; // category id, '' = uncategorised; excluded categories absent
+  merchants: MerchantTotals[]; // the top merchants, already cut to 10
+  excluded: Map<string, number>; // excluded category id → transaction count
 }
 
 export type Summary = Map<string, CurrencySummary>;
@@ -36,16 +51,58 @@ export function weekdayIndex(day: string): number {
 }
 
 function emptyCurrency(): CurrencySummary {
-  return { count: 0, credit: 0n, debit: 0n, busiestDay: null, busiestCount: 0, weekdays: [0, 0, 0, 0, 0, 0, 0], months: new Map() };
+  return {
+    count: 0,
+    credit: 0n,
+    debit: 0n,
+    busiestDay: null,
+    busiestCount: 0,
+    weekdays: [0, 0, 0, 0, 0, 0, 0],
+    months: new Map(),
+    categories: new Map(),
+    merchants: [],
+    excluded: new Map(),
+  };
 }
 
-/** Folds day rollups into per-currency summaries. The busiest day is the earliest among the days with the most. */
-export function summarize(rows: readonly DayRollup[]): Summary {
+/**
+ * Folds day rollups into per-currency summaries. The busiest day is the earliest among the days with the
+ * most. Rows of excluded categories count only towards `excluded`; merchant rows must already leave them out.
+ */
+export function summarize(rows: readonly DayRollup[], merchantRows: readonly MerchantRollup[] = [], excluded = new Set<string>()): Summary {
   const summary: Summary = new Map();
+  const currency = (code: string) => {
+    let cur = summary.get(code);
+    if (!cur) summary.set(code, (cur = emptyCurrency()));
+    return cur;
+  };
+  // Rows arrive per (day, category): fold each day first, so the busiest day counts the whole day.
+  const days = new Map<string, DayRollup>();
   for (const row of rows) {
     if (row.count <= 0) continue;
-    let cur = summary.get(row.currency);
-    if (!cur) summary.set(row.currency, (cur = emptyCurrency()));
+    const categoryId = row.categoryId ?? "";
+    const cur = currency(row.currency);
+    if (excluded.has(categoryId)) {
+      cur.excluded.set(categoryId, (cur.excluded.get(categoryId) ?? 0) + row.count);
+      continue;
+    }
+    addTotals(cur.categories, categoryId, row.count, row.credit, row.debit);
+    const key = `${row.currency}|${row.day}`;
+    const day = days.get(key);
+    days.set(
+      key,
+      day ? { ...day, count: day.count + row.count, credit: day.credit + row.credit, debit: day.debit + row.debit } : { ...row },
+    );
+  }
+  const perCurrency = new Map<string, MerchantRollup[]>();
+  for (const m of merchantRows) {
+    const list = perCurrency.get(m.currency);
+    if (list) list.push(m);
+    else perCurrency.set(m.currency, [m]);
+  }
+  for (const [code, list] of perCurrency) currency(code).merchants = topMerchants(foldMerchants(list).values());
+  for (const row of days.values()) {
+    const cur = currency(row.currency);
     cur.count += row.count;
     cur.credit += row.credit;
     cur.debit += row.debit;
@@ -65,6 +122,7 @@ export function summarize(rows: readonly DayRollup[]): Summary {
 export function defaultCurrency(summary: Summary): string {
   let best: [string, number] | undefined;
   for (const [currency, { count }] of summary) {
+    if (count === 0) continue;
     if (!best || count > best[1] || (count === best[1] && currency < best[0])) best = [currency, count];
   }
   return best?.[0] ?? "USD";
@@ -84,7 +142,7 @@ function headline(currency: string, cur: CurrencySummary) {
 }
 
 /** The API's analytics figures for one currency, plus the per-currency breakdown. */
-export function buildAnalytics(summary: Summary, requestedCurrency?: string) {
+export function buildAnalytics(summary: Summary, requestedCurrency?: string, categories: readonly CategoryInfo[] = []) {
   const currency = requestedCurrency ?? defaultCurrency(summary);
   const cur = summary.get(currency) ?? emptyCurrency();
   return {
@@ -92,7 +150,10 @@ export function buildAnalytics(summary: Summary, requestedCurrency?: string) {
     ...headline(currency, cur),
     day_with_highest_transactions: cur.busiestDay,
     day_with_highest_transactions_count: cur.busiestCount,
-    by_currency: [...summary.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, s]) => ({ currency: code, ...headline(code, s) })),
+    by_currency: [...summary.entries()]
+      .filter(([, s]) => s.count > 0)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([code, s]) => ({ currency: code, ...headline(code, s) })),
     by_weekday: WEEKDAYS.map((weekday, i) => ({ weekday, transaction_count: cur.weekdays[i] ?? 0 })),
     monthly: [...cur.months.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -102,6 +163,13 @@ export function buildAnalytics(summary: Summary, requestedCurrency?: string) {
         total_credit: formatAmount(t.credit, currency),
         total_debit: formatAmount(t.debit, currency),
       })),
+    by_category: byCategory(cur.categories, categories, currency),
+    top_merchants: cur.merchants.map((m) => ({
+      merchant: m.merchant,
+      transaction_count: m.count,
+      total_debit: formatAmount(m.debit, currency),
+    })),
+    excluded: excludedList(cur.excluded, categories),
   };
 }
 
@@ -119,6 +187,9 @@ export function serializeSummary(summary: Summary): string {
       busiestCount: s.busiestCount,
       weekdays: s.weekdays,
       months: [...s.months.entries()].map(([m, t]) => [m, t.count, t.credit.toString(), t.debit.toString()]),
+      categories: [...s.categories.entries()].map(([id, t]) => [id, t.count, t.credit.toString(), t.debit.toString()]),
+      merchants: s.merchants.map((m) => [m.merchant, m.count, m.debit.toString()]),
+      excluded: [...s.excluded.entries()],
     })),
   );
 }
@@ -132,6 +203,9 @@ interface SerializedCurrency {
   busiestCount: number;
   weekdays: number[];
   months: [string, number, string, string][];
+  categories?: [string, number, string, string][];
+  merchants?: [string, number, string][];
+  excluded?: [string, number][];
 }
 
 export function deserializeSummary(text: string): Summary {
@@ -147,6 +221,11 @@ export function deserializeSummary(text: string): Summary {
         busiestCount: s.busiestCount,
         weekdays: s.weekdays,
         months: new Map(s.months.map(([m, count, credit, debit]) => [m, { count, credit: BigInt(credit), debit: BigInt(debit) }])),
+        categories: new Map(
+          (s.categories ?? []).map(([id, count, credit, debit]) => [id, { count, credit: BigInt(credit), debit: BigInt(debit) }]),
+        ),
+        merchants: (s.merchants ?? []).map(([merchant, count, debit]) => ({ merchant, count, debit: BigInt(debit) })),
+        excluded: new Map(s.excluded ?? []),
       },
     ]),
   );

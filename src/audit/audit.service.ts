@@ -18,7 +18,15 @@ export type AuditAction =
   | "transaction.update"
   | "transaction.delete"
   | "transaction.bulk_create"
-  | "transaction.import";
+  | "transaction.import"
+  | "transaction.rule_apply"
+  | "transaction.recategorize"
+  | "category.create"
+  | "category.update"
+  | "category.delete"
+  | "rule.create"
+  | "rule.update"
+  | "rule.delete";
 
 /** Where a write came from: goes with every audit entry. */
 export interface AuditContext {
@@ -37,6 +45,9 @@ export interface TransactionFacts {
   transaction_type: string;
   transaction_date: string;
   status: string;
+  category_id: string | null;
+  merchant: string | null;
+  tags: string[];
 }
 
 export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts {
@@ -46,11 +57,14 @@ export function factsOf(row: typeof transactions.$inferSelect): TransactionFacts
     transaction_type: row.transactionType,
     transaction_date: row.transactionDate,
     status: row.status,
+    category_id: row.categoryId,
+    merchant: row.merchant,
+    tags: JSON.parse(row.tags) as string[],
   };
 }
 
-const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
-  'transaction_date', transaction_date, 'status', status)`;
+export const FACTS_SQL = sql`json_object('amount_minor', amount_minor, 'currency', currency, 'transaction_type', transaction_type,
+  'transaction_date', transaction_date, 'status', status, 'category_id', category_id, 'merchant', merchant, 'tags', json(tags))`;
 
 interface Entry {
   userId: string | null;

@@ -34,6 +34,11 @@ export const transactions = sqliteTable(
     description: text("description"),
     // The integrator's own id for the record (unique per user): repeats are reported as duplicates.
     externalId: text("external_id"),
+    categoryId: text("category_id"),
+    // Trimmed, inner whitespace collapsed; compared without regard to ASCII case (filter, merchant_rollups).
+    merchant: text("merchant"),
+    // JSON array of lower-case tags, "[]" when none.
+    tags: text("tags").notNull().default("[]"),
     // A fresh random value per write: the strong ETag, and the guard that keeps rollups exact.
     etag: text("etag").notNull(),
     createdAt: text("created_at").notNull(),
@@ -42,10 +47,57 @@ export const transactions = sqliteTable(
   (t) => [
     index("transactions_user_date_id").on(t.userId, t.transactionDate, t.id),
     uniqueIndex("transactions_user_external_id").on(t.userId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+    index("transactions_user_category_date_id").on(t.userId, t.categoryId, t.transactionDate, t.id),
+    index("transactions_user_merchant_date_id").on(t.userId, sql`${t.merchant} COLLATE NOCASE`, t.transactionDate, t.id),
   ],
 );
 
-/** Per user, currency and UTC day: kept exact in the same D1 batch as every transaction write. */
+/** Per-user categories, one level of nesting (a parent has no parent). See migrations/0006 for the rollup design. */
+export const categories = sqliteTable(
+  "categories",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    parentId: text("parent_id"),
+    color: text("color"),
+    excludeFromAnalytics: integer("exclude_from_analytics", { mode: "boolean" }).notNull().default(false),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("categories_user_name_nocase").on(t.userId, sql`${t.name} COLLATE NOCASE`),
+    index("categories_user_parent").on(t.userId, t.parentId),
+  ],
+);
+
+/** Per-user rules, evaluated in ascending position on create, bulk and import. Conditions/actions are JSON. */
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    position: integer("position").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    match: text("match", { enum: ["all", "any"] }).notNull(),
+    conditions: text("conditions").notNull(),
+    actions: text("actions").notNull(),
+    stopProcessing: integer("stop_processing", { mode: "boolean" }).notNull().default(false),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("rules_user_position").on(t.userId, t.position, t.id)],
+);
+
+/**
+ * Per user, currency, UTC day and category ('' = uncategorised): kept exact in the same D1 batch as every
+ * transaction write. Exclusion from analytics is applied when reading, not stored here.
+ */
 export const dailyRollups = sqliteTable(
   "daily_rollups",
   {
@@ -54,11 +106,30 @@ export const dailyRollups = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     currency: text("currency").notNull(),
     day: text("day").notNull(),
+    categoryId: text("category_id").notNull().default(""),
     txCount: integer("tx_count").notNull(),
     creditMinor: integer("credit_minor").notNull(),
     debitMinor: integer("debit_minor").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.currency, t.day] })],
+  (t) => [primaryKey({ columns: [t.userId, t.currency, t.day, t.categoryId] })],
+);
+
+/** Like daily_rollups, per merchant too (NOCASE): written in the same batch, for top_merchants. */
+export const merchantRollups = sqliteTable(
+  "merchant_rollups",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    currency: text("currency").notNull(),
+    day: text("day").notNull(),
+    categoryId: text("category_id").notNull().default(""),
+    merchant: text("merchant").notNull(),
+    txCount: integer("tx_count").notNull(),
+    creditMinor: integer("credit_minor").notNull(),
+    debitMinor: integer("debit_minor").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.currency, t.day, t.categoryId, t.merchant] })],
 );
 
 /**

@@ -8,6 +8,10 @@ export interface SeedOptions {
   count: number;
   days: number;
   startDate: string; // YYYY-MM-DD
+  /** Category ids to spread rows over (row n gets categoryIds[n % length]); none: uncategorised. */
+  categoryIds?: string[];
+  /** Distinct merchant names to spread rows over ("Merchant 0" …); 0: no merchant. */
+  merchants?: number;
 }
 
 /**
@@ -15,6 +19,8 @@ export interface SeedOptions {
  * one in three a credit, one in ten in EUR, spread over `days` days from `startDate`.
  */
 function generator(o: SeedOptions) {
+  const categories = o.categoryIds ?? [];
+  const merchants = o.merchants ?? 0;
   return sql`
     WITH RECURSIVE seq(n) AS (SELECT ${o.offset} UNION ALL SELECT n + 1 FROM seq WHERE n < ${o.offset + o.count - 1}),
     gen AS (
@@ -22,28 +28,40 @@ function generator(o: SeedOptions) {
         strftime('%Y-%m-%dT%H:%M:%S.000Z', ${o.startDate}, '+' || (n % ${o.days}) || ' days', '+' || ((n * 37) % 86400) || ' seconds') AS ts,
         ((n * 7919) % 100000) + 1 AS amount,
         CASE WHEN n % 10 = 0 THEN 'EUR' ELSE 'USD' END AS currency,
-        CASE WHEN n % 3 = 0 THEN 'credit' ELSE 'debit' END AS type
+        CASE WHEN n % 3 = 0 THEN 'credit' ELSE 'debit' END AS type,
+        ${categories.length > 0 ? sql`json_extract(${JSON.stringify(categories)}, '$[' || (n % ${categories.length}) || ']')` : sql`''`} AS category,
+        ${merchants > 0 ? sql`'Merchant ' || ((n * 13) % ${merchants})` : sql`NULL`} AS merchant
       FROM seq)`;
 }
+
+const sums = sql.raw(
+  `COUNT(*), SUM(CASE WHEN type = 'credit' THEN amount ELSE 0 END), SUM(CASE WHEN type = 'debit' THEN amount ELSE 0 END)`,
+);
+const bump = sql.raw(`tx_count = tx_count + excluded.tx_count,
+        credit_minor = credit_minor + excluded.credit_minor,
+        debit_minor = debit_minor + excluded.debit_minor`);
 
 /** Bulk-inserts synthetic transactions and their rollups in one atomic D1 batch (local benchmarks only). */
 export async function seedTransactions(db: Database, userId: string, options: SeedOptions): Promise<number> {
   const gen = generator(options);
   const now = new Date().toISOString();
-  const [, , bump] = await runBatch(db, [
+  const results = await runBatch(db, [
     sql`${gen}
-      INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, etag, created_at, updated_at)
-      SELECT 'txn_' || lower(hex(randomblob(13))), ${userId}, ts, amount, currency, type, 'success', 'seed', lower(hex(randomblob(12))), ${now}, ${now} FROM gen`,
+      INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description,
+        category_id, merchant, etag, created_at, updated_at)
+      SELECT 'txn_' || lower(hex(randomblob(13))), ${userId}, ts, amount, currency, type, 'success', 'seed',
+        NULLIF(category, ''), merchant, lower(hex(randomblob(12))), ${now}, ${now} FROM gen`,
     sql`${gen}
-      INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor)
-      SELECT ${userId}, currency, substr(ts, 1, 10), COUNT(*),
-        SUM(CASE WHEN type = 'credit' THEN amount ELSE 0 END), SUM(CASE WHEN type = 'debit' THEN amount ELSE 0 END)
-      FROM gen WHERE true GROUP BY currency, substr(ts, 1, 10)
-      ON CONFLICT (user_id, currency, day) DO UPDATE SET
-        tx_count = tx_count + excluded.tx_count,
-        credit_minor = credit_minor + excluded.credit_minor,
-        debit_minor = debit_minor + excluded.debit_minor`,
+      INSERT INTO daily_rollups (user_id, currency, day, category_id, tx_count, credit_minor, debit_minor)
+      SELECT ${userId}, currency, substr(ts, 1, 10), category, ${sums}
+      FROM gen WHERE true GROUP BY currency, substr(ts, 1, 10), category
+      ON CONFLICT (user_id, currency, day, category_id) DO UPDATE SET ${bump}`,
+    sql`${gen}
+      INSERT INTO merchant_rollups (user_id, currency, day, category_id, merchant, tx_count, credit_minor, debit_minor)
+      SELECT ${userId}, currency, substr(ts, 1, 10), category, merchant, ${sums}
+      FROM gen WHERE merchant IS NOT NULL GROUP BY currency, substr(ts, 1, 10), category, merchant
+      ON CONFLICT (user_id, currency, day, category_id, merchant) DO UPDATE SET ${bump}`,
     bumpVersion(userId),
   ]);
-  return versionFrom(bump);
+  return versionFrom(results.at(-1));
 }

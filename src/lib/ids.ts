@@ -1,7 +1,7 @@
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
 
 /** 128 random bits in 26 base32 characters, behind a type prefix: opaque and not guessable. */
-export function newId(prefix: "usr" | "txn" | "req" | "aud"): string {
+export function newId(prefix: "usr" | "txn" | "req" | "aud" | "cat" | "rul"): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   let bits = 0n;
   for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);

@@ -12,9 +12,15 @@ export const EXPORT_COLUMNS = [
   "status",
   "description",
   "external_id",
+  "category_id",
+  "merchant",
+  "tags",
   "created_at",
   "updated_at",
 ] as const;
+
+/** Tags travel in one cell, joined by ";" (tags cannot contain it). */
+const TAG_SEPARATOR = ";";
 
 const WRITABLE = new Set([
   "transaction_date",
@@ -24,6 +30,9 @@ const WRITABLE = new Set([
   "status",
   "description",
   "external_id",
+  "category_id",
+  "merchant",
+  "tags",
 ]);
 /** Present in exports, ignored on import. */
 const READ_ONLY = new Set(["id", "user_id", "full_name", "created_at", "updated_at"]);
@@ -39,7 +48,7 @@ export function csvLine(values: readonly (string | null)[]): string {
 }
 
 export function recordToCsv(record: TransactionRecord): string {
-  return csvLine(EXPORT_COLUMNS.map((column) => record[column]));
+  return csvLine(EXPORT_COLUMNS.map((column) => (column === "tags" ? record.tags.join(TAG_SEPARATOR) : record[column])));
 }
 
 /** Validates the header row itself, so a file with no data rows is checked too. */
@@ -55,7 +64,7 @@ function checkHeader(header: string[]): string[] {
 
 export interface ImportRow {
   line: number;
-  item: Record<string, string>;
+  item: Record<string, string | string[]>;
 }
 
 /**
@@ -72,9 +81,9 @@ export function parseImportCsv(text: string): ImportRow[] {
     throw new ApiError("bad_request", `The CSV could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
   }
   return records.map(({ record, info }) => {
-    const item: Record<string, string> = {};
+    const item: Record<string, string | string[]> = {};
     for (const [column, value] of Object.entries(record)) {
-      if (WRITABLE.has(column) && value !== "") item[column] = value;
+      if (WRITABLE.has(column) && value !== "") item[column] = column === "tags" ? value.split(TAG_SEPARATOR) : value;
     }
     if (!item.external_id && record.id) item.external_id = record.id;
     return { line: info.lines, item };

@@ -1,14 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuerySchema } from "./transactions.schemas";
 
-const BooleanFlag = (fallback: "true" | "false") =>
+export const BooleanFlag = (fallback: "true" | "false") =>
   z
     .enum(["true", "false"])
     .default(fallback)
     .transform((v) => v === "true");
 
+const applyRules = BooleanFlag("true").openapi({ description: "false: store the items without running your rules", example: "true" });
+
+/** Query of POST /transaction/create. */
+export const CreateQuerySchema = z.strictObject({ apply_rules: applyRules });
+
 export const BulkQuerySchema = z.strictObject({
   atomic: BooleanFlag("true").openapi({ description: "true: all or none (default); false: store the valid items", example: "true" }),
+  apply_rules: applyRules,
 });
 
 export const BulkRequestSchema = z
@@ -60,6 +66,7 @@ export const BulkResultSchema = z
 
 export const ImportQuerySchema = z.strictObject({
   dry_run: BooleanFlag("false").openapi({ description: "true: validate only, store nothing", example: "false" }),
+  apply_rules: applyRules,
 });
 
 export const ImportResultSchema = z

@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { zodFieldErrors } from "../lib/create-app";
 import { ApiError, type FieldError, validationError } from "../lib/problem";
 import { existingExternalIds, insertTransactions } from "./insert";
+import { type LabelContext, loadLabelContext } from "./labelling";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
 
@@ -22,6 +23,8 @@ export interface IngestOptions {
   dryRun?: boolean;
   /** How an item's position is named in a 422 path (bulk: "transactions.3"). */
   label?: (index: number) => string;
+  /** Run the user's active rules on each item (apply_rules, default true). */
+  applyRules?: boolean;
   /** One audit entry per stored chunk, written in the chunk's batch. */
   audit: { context: AuditContext; action: "transaction.bulk_create" | "transaction.import" };
 }
@@ -29,11 +32,11 @@ export interface IngestOptions {
 /** Rows per D1 batch: one atomic batch per chunk. Bulk requests (<= 1000 items) are one batch. */
 export const INGEST_BATCH_ROWS = 1000;
 
-function validate(userId: string, item: unknown, now: string): { row: TransactionRow } | { errors: FieldError[] } {
+function validate(userId: string, item: unknown, context: LabelContext, now: string): { row: TransactionRow } | { errors: FieldError[] } {
   const parsed = CreateTransactionSchema.safeParse(item);
   if (!parsed.success) return { errors: zodFieldErrors(parsed.error) };
   try {
-    return { row: buildRow(userId, parsed.data, now) };
+    return { row: buildRow(userId, parsed.data, context, now).row };
   } catch (err) {
     if (err instanceof ApiError && err.options.errors) return { errors: err.options.errors };
     throw err;
@@ -49,9 +52,10 @@ export async function ingestTransactions(db: Database, userId: string, items: re
   const results: ItemResult[] = [];
   const pending: { index: number; row: TransactionRow }[] = [];
   const firstByExternalId = new Map<string, string>();
+  const context = await loadLabelContext(db, userId, options.applyRules ?? true);
 
   items.forEach((item, index) => {
-    const outcome = validate(userId, item, now);
+    const outcome = validate(userId, item, context, now);
     if ("errors" in outcome) return results.push({ index, status: "error", errors: outcome.errors });
     const externalId = outcome.row.externalId;
     const earlier = externalId ? firstByExternalId.get(externalId) : undefined;

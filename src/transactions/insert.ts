@@ -1,4 +1,4 @@
-import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
@@ -9,7 +9,8 @@ type Row = typeof transactions.$inferSelect;
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100;
-const COLUMNS = 12;
+// Derived from the table so a new column cannot push a statement past the limit.
+const COLUMNS = Object.keys(getTableColumns(transactions)).length;
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / COLUMNS);
 const IDS_PER_ROLLUP = MAX_PARAMS - 2;
 
@@ -31,7 +32,7 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
   );
   // Keyed on the fresh ids alone, so SQLite looks them up by primary key: adding user_id here made
   // the planner scan the user's whole history through the (user_id, date) index on every chunk.
-  const rollups = chunks(rows, IDS_PER_ROLLUP).map((chunk) =>
+  const rollups = chunks(rows, IDS_PER_ROLLUP).flatMap((chunk) =>
     addToRollups(
       inArray(
         transactions.id,

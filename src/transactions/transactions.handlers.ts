@@ -14,7 +14,13 @@ type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], A
 
 export const createTransaction: Handler<"createTransaction"> = async (c) => {
   const user = c.get("user");
-  const { value: row, analyticsVersion } = await service.createTransaction(getDb(c.env.DB), user.id, c.req.valid("json"), auditContext(c));
+  const { value: row, analyticsVersion } = await service.createTransaction(
+    getDb(c.env.DB),
+    user.id,
+    c.req.valid("json"),
+    auditContext(c),
+    c.req.valid("query").apply_rules,
+  );
   notifyAnalytics(c, user.id, analyticsVersion);
   c.header("location", `/api/v1/transaction/${row.id}`);
   c.header("etag", quoteEtag(row.etag));
@@ -66,9 +72,10 @@ export const deleteTransaction: Handler<"deleteTransaction"> = async (c) => {
 
 export const bulkCreateTransactions: Handler<"bulkCreateTransactions"> = async (c) => {
   const user = c.get("user");
-  const { atomic } = c.req.valid("query");
+  const { atomic, apply_rules: applyRules } = c.req.valid("query");
   const outcome = await ingestTransactions(getDb(c.env.DB), user.id, c.req.valid("json").transactions, {
     atomic,
+    applyRules,
     label: (i) => `transactions.${i}`,
     audit: { context: auditContext(c), action: "transaction.bulk_create" },
   });
@@ -89,12 +96,12 @@ export const importTransactions: Handler<"importTransactions"> = async (c) => {
     throw new ApiError("bad_request", "The CSV is not valid UTF-8");
   }
   const rows = parseImportCsv(text);
-  const { dry_run: dryRun } = c.req.valid("query");
+  const { dry_run: dryRun, apply_rules: applyRules } = c.req.valid("query");
   const outcome = await ingestTransactions(
     getDb(c.env.DB),
     user.id,
     rows.map((r) => r.item),
-    { atomic: false, dryRun, audit: { context: auditContext(c), action: "transaction.import" } },
+    { atomic: false, dryRun, applyRules, audit: { context: auditContext(c), action: "transaction.import" } },
   );
   if (outcome.created > 0) notifyAnalytics(c, user.id, outcome.analyticsVersion);
   const body = {

@@ -6,6 +6,7 @@ import {
   BulkQuerySchema,
   BulkRequestSchema,
   BulkResultSchema,
+  CreateQuerySchema,
   ExportQuerySchema,
   ImportQuerySchema,
   ImportResultSchema,
@@ -41,7 +42,7 @@ export const createTransaction = createRoute({
   path: "/api/v1/transaction/create",
   operationId: "createTransaction",
   summary: "Record a transaction",
-  request: { headers: IdempotencyHeaders, body: jsonBody(CreateTransactionSchema) },
+  request: { query: CreateQuerySchema, headers: IdempotencyHeaders, body: jsonBody(CreateTransactionSchema) },
   responses: {
     201: {
       ...jsonContent(TransactionSchema, "The stored transaction"),

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrency } from "../lib/currencies";
 import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
+import { MerchantSchema, TagSchema, TagsSchema } from "./labels.schemas";
 
 export const TRANSACTION_TYPES = ["credit", "debit"] as const;
 export const TRANSACTION_STATUSES = ["pending", "success", "failed"] as const;
@@ -58,6 +59,12 @@ const writableFields = {
     example: "bank-2026-11-25-0042",
     description: "Your own id for this record, unique per user; a repeat is reported as a duplicate",
   }),
+  category_id: z.string().min(1).max(64).nullable().openapi({
+    example: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+    description: "One of your categories (422 if unknown); null: uncategorised",
+  }),
+  merchant: MerchantSchema.nullable(),
+  tags: TagsSchema,
 };
 
 export const CreateTransactionSchema = z
@@ -69,6 +76,9 @@ export const CreateTransactionSchema = z
     status: writableFields.status.optional(),
     description: writableFields.description.optional(),
     external_id: writableFields.external_id.optional(),
+    category_id: writableFields.category_id.optional(),
+    merchant: writableFields.merchant.optional(),
+    tags: writableFields.tags.optional(),
   })
   .openapi("CreateTransaction", {
     example: {
@@ -77,6 +87,9 @@ export const CreateTransactionSchema = z
       transaction_date: "2026-11-25",
       currency: "USD",
       description: "Groceries",
+      category_id: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+      merchant: "Corner Grocery",
+      tags: ["weekly"],
     },
   });
 
@@ -88,9 +101,12 @@ export const UpdateTransactionSchema = z
     currency: writableFields.currency.optional(),
     status: writableFields.status.optional(),
     description: writableFields.description.optional(),
+    category_id: writableFields.category_id.optional(),
+    merchant: writableFields.merchant.optional(),
+    tags: writableFields.tags.nullable().optional().openapi({ description: "Replaces the tags; null or [] clears them" }),
   })
   .refine((v) => Object.keys(v).length > 0, "at least one field is required")
-  .openapi("UpdateTransaction", { example: { status: "failed", description: "Card declined" } });
+  .openapi("UpdateTransaction", { example: { status: "failed", description: "Card declined", category_id: null } });
 
 export const TransactionSchema = z
   .object({
@@ -104,6 +120,9 @@ export const TransactionSchema = z
     status: z.enum(TRANSACTION_STATUSES),
     description: z.string().nullable().openapi({ example: "Groceries" }),
     external_id: z.string().nullable().openapi({ example: "bank-2026-11-25-0042" }),
+    category_id: z.string().nullable().openapi({ example: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y" }),
+    merchant: z.string().nullable().openapi({ example: "Corner Grocery" }),
+    tags: z.array(z.string()).openapi({ example: ["weekly"] }),
     created_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
     updated_at: z.string().openapi({ example: "2026-11-25T10:30:00.000Z" }),
   })
@@ -124,6 +143,21 @@ export const ListQuerySchema = z.strictObject({
   transaction_type: z.enum(TRANSACTION_TYPES).optional(),
   currency: CurrencyCode.optional(),
   status: z.enum(TRANSACTION_STATUSES).optional(),
+  category_id: z.string().min(1).max(64).optional().openapi({
+    description: "A category id (a parent includes its children), or `none` for uncategorised",
+    example: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y",
+  }),
+  merchant: MerchantSchema.optional().openapi({
+    description: "Exact merchant, case-insensitive (ASCII letters)",
+    example: "Corner Grocery",
+  }),
+  tag: TagSchema.optional().openapi({ description: "Only transactions carrying this tag", example: "weekly" }),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Case-insensitive substring of description or merchant", example: "coffee" }),
 });
 
 export const TransactionPageSchema = z

@@ -9,8 +9,11 @@ import { newEtag, newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
 import { ApiError, validationError } from "../lib/problem";
+import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
-import { addToRollups, dropEmptyRollups, subtractFromRollups } from "./rollups";
+import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
+import { labelFilters } from "./list-filters";
+import { addToRollups, removeFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
 export type TransactionRow = typeof transactions.$inferSelect;
@@ -27,6 +30,9 @@ export function toRecord(row: TransactionRow, owner: AuthUser) {
     status: row.status,
     description: row.description,
     external_id: row.externalId,
+    category_id: row.categoryId,
+    merchant: row.merchant,
+    tags: JSON.parse(row.tags) as string[],
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
@@ -53,23 +59,38 @@ export interface WriteResult<T> {
   analyticsVersion: number;
 }
 
-/** The stored row for a validated create request (amount checked against the currency's digits). */
-export function buildRow(userId: string, input: CreateTransactionInput, now = new Date().toISOString()): TransactionRow {
+/**
+ * The stored row for a validated create request (amount checked against the currency's digits, category
+ * against the caller's), labelled by the rules in `context`, and the rules that matched.
+ */
+export function buildRow(
+  userId: string,
+  input: CreateTransactionInput,
+  context: LabelContext,
+  now = new Date().toISOString(),
+): { row: TransactionRow; matched: MatchedRule[] } {
   const currency = input.currency ?? "USD";
-  return {
+  const amountMinor = amountToMinor(input.transaction_amount, currency);
+  const description = input.description ?? null;
+  const labels = labelNewTransaction({ ...input, description, amountMinor, currency, transactionType: input.transaction_type }, context);
+  const row: TransactionRow = {
     id: newId("txn"),
     userId,
     transactionDate: input.transaction_date ?? now,
-    amountMinor: amountToMinor(input.transaction_amount, currency),
+    amountMinor,
     currency,
     transactionType: input.transaction_type,
     status: input.status ?? "success",
-    description: input.description ?? null,
+    description,
     externalId: input.external_id ?? null,
+    categoryId: labels.categoryId,
+    merchant: labels.merchant,
+    tags: JSON.stringify(labels.tags),
     etag: newEtag(),
     createdAt: now,
     updatedAt: now,
   };
+  return { row, matched: labels.matched };
 }
 
 export async function createTransaction(
@@ -77,8 +98,9 @@ export async function createTransaction(
   userId: string,
   input: CreateTransactionInput,
   audit: AuditContext,
+  withRules = true,
 ): Promise<WriteResult<TransactionRow>> {
-  const row = buildRow(userId, input);
+  const { row } = buildRow(userId, input, await loadLabelContext(db, userId, withRules));
   const { inserted, analyticsVersion } = await insertTransactions(
     db,
     userId,
@@ -112,6 +134,7 @@ export async function listTransactions(db: Database, userId: string, query: List
   if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
   if (query.currency) conditions.push(eq(transactions.currency, query.currency));
   if (query.status) conditions.push(eq(transactions.status, query.status));
+  conditions.push(...(await labelFilters(db, userId, query)));
 
   const rows = await db
     .select()
@@ -136,6 +159,7 @@ export async function updateTransaction(
   audit: AuditContext,
   ifMatch?: string,
 ): Promise<WriteResult<TransactionRow>> {
+  if (patch.category_id) checkCategory(patch.category_id, await loadLabelContext(db, userId, false));
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(db, userId, id);
     if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag) {
@@ -153,17 +177,20 @@ export async function updateTransaction(
       transactionType: patch.transaction_type ?? current.transactionType,
       status: patch.status ?? current.status,
       description: patch.description === undefined ? current.description : patch.description,
+      categoryId: patch.category_id === undefined ? current.categoryId : patch.category_id,
+      merchant: patch.merchant === undefined ? current.merchant : patch.merchant,
+      tags: patch.tags === undefined ? current.tags : JSON.stringify(patch.tags ?? []),
       etag: newEtag(),
       updatedAt: laterThan(current.updatedAt),
     };
     const before = and(owned(userId, id), eq(transactions.etag, current.etag)) as SQL;
     const after = and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL;
     const updatedRow = { ...current, ...next };
-    const [, , updated, , , bump] = await runBatch(db, [
-      subtractFromRollups(before),
-      dropEmptyRollups(before),
+    const removal = removeFromRollups(before);
+    const results = await runBatch(db, [
+      ...removal,
       db.update(transactions).set(next).where(before),
-      addToRollups(after),
+      ...addToRollups(after),
       auditInsert(
         audit,
         {
@@ -176,7 +203,8 @@ export async function updateTransaction(
       ),
       bumpVersion(userId),
     ]);
-    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(bump) };
+    const updated = results[removal.length];
+    if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(results.at(-1)) };
     if (ifMatch !== undefined && ifMatch !== "*")
       throw new ApiError("precondition_failed", "The transaction has changed since it was read");
   }
@@ -192,13 +220,13 @@ function laterThan(previous: string): string {
 
 export async function deleteTransaction(db: Database, userId: string, id: string, audit: AuditContext): Promise<WriteResult<string>> {
   const target = owned(userId, id);
-  const [, , , deleted, bump] = await runBatch(db, [
+  const results = await runBatch(db, [
     auditFromRow(audit, userId, "transaction.delete", "before", target),
-    subtractFromRollups(target),
-    dropEmptyRollups(target),
+    ...removeFromRollups(target),
     db.delete(transactions).where(target),
     bumpVersion(userId),
   ]);
+  const [deleted, bump] = results.slice(-2);
   if (deleted?.meta.changes !== 1) throw new ApiError("not_found", "Transaction not found");
   return { value: id, analyticsVersion: versionFrom(bump) };
 }
