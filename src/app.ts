@@ -11,6 +11,7 @@ import { requestContext } from "./lib/middleware";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
 import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
+import { usersRouter } from "./users";
 
 const app = createApp();
 
@@ -39,6 +40,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 // Chained so the RPC type keeps every route.
 const routes = app
   .route("/", authRouter)
+  .route("/", usersRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
   .route("/", categoriesRouter)

@@ -49,6 +49,7 @@ export interface TransactionRecord {
   user_id: string;
   full_name: string;
   transaction_date: string;
+  date_only: boolean;
   transaction_amount: string;
   transaction_type: "credit" | "debit";
   currency: string;

@@ -4,7 +4,6 @@ import type { AppEnv } from "../lib/context";
 import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
 import { ApiError } from "../lib/problem";
 import type { getAnalytics } from "./analytics.routes";
-import { dayRange } from "./analytics.schemas";
 import { readAnalytics } from "./analytics.service";
 import { buildAnalytics } from "./compute";
 import { notifyAnalytics } from "./notify";
@@ -14,12 +13,15 @@ export const getAnalyticsHandler: RouteHandler<typeof getAnalytics, AppEnv> = as
   const { user_id: requested } = c.req.valid("param");
   if (requested !== "me" && requested !== user.id) throw new ApiError("forbidden", "You can only read your own analytics");
   const query = c.req.valid("query");
-  const read = await readAnalytics(getDb(c.env.DB), user.id, dayRange(query));
+  const zone = query.tz ?? user.timeZone;
+  const range = { from: query.from, to: query.to };
+  const read = await readAnalytics(getDb(c.env.DB), user.id, { zone, profileZone: user.timeZone, range });
   // The snapshot lagged (a message is in flight or was lost): we answered from the rollups; refresh it.
   if (read.snapshotBehind) notifyAnalytics(c, user.id, read.version);
   const body = {
     user_id: user.id,
-    ...buildAnalytics(read.summary, query.currency, read.categories),
+    time_zone: zone,
+    ...buildAnalytics(read.summary, query.currency, read.categories, user.weekStart),
     computed_at: read.computedAt,
     stale: false,
   };

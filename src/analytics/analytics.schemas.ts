@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { isDateOnly, nextDayStart, parseTimestamp } from "../lib/dates";
+import { isDateOnly, parseTimestamp } from "../lib/dates";
+import { TzQuery } from "../lib/zone-schemas";
 import { CurrencyCode } from "../transactions/transactions.schemas";
 
 export const AnalyticsParams = z.object({
@@ -18,15 +19,12 @@ const Day = z
 export const AnalyticsQuery = z
   .strictObject({
     currency: CurrencyCode.optional().openapi({ description: "Defaults to the currency most of the caller's transactions use" }),
-    from: Day.optional().openapi({ description: "First UTC day included" }),
-    to: Day.optional().openapi({ description: "Last UTC day included" }),
+    from: Day.optional().openapi({ description: "First local day included (in `tz`, else the caller's time_zone)" }),
+    to: Day.optional().openapi({ description: "Last local day included (the whole day)" }),
+    tz: TzQuery,
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
 
-/** Turns the inclusive query days into the half-open range the rollup query uses. */
-export function dayRange(query: { from?: string; to?: string }) {
-  return { from: query.from, toExclusive: query.to ? nextDayStart(query.to).slice(0, 10) : undefined };
-}
 
 const money = (example: string) => z.string().openapi({ example });
 
@@ -57,6 +55,7 @@ const CategoryFiguresSchema = CategoryTotalsSchema.extend({
 export const AnalyticsSchema = z
   .object({
     user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
+    time_zone: z.string().openapi({ example: "America/New_York", description: "The zone whose local days these figures use" }),
     currency: z.string().openapi({ example: "USD" }),
     transaction_count: z.number().int().openapi({ example: 42 }),
     average_transaction_value: money("57.14"),
@@ -67,7 +66,7 @@ export const AnalyticsSchema = z
     by_currency: z.array(CurrencyFiguresSchema).openapi({ description: "Every currency the caller uses, alphabetical" }),
     by_weekday: z
       .array(z.object({ weekday: z.string().openapi({ example: "Monday" }), transaction_count: z.number().int().openapi({ example: 6 }) }))
-      .openapi({ description: "Counts per UTC weekday in the selected currency, Monday first" }),
+      .openapi({ description: "Counts per local weekday in the selected currency, starting on the caller's week_start" }),
     monthly: z
       .array(
         z.object({
@@ -77,7 +76,7 @@ export const AnalyticsSchema = z
           total_debit: money("312.40"),
         }),
       )
-      .openapi({ description: "Per UTC month (YYYY-MM) in the selected currency, oldest first" }),
+      .openapi({ description: "Per local month (YYYY-MM) in the selected currency, oldest first" }),
     by_category: z
       .array(CategoryFiguresSchema)
       .openapi({ description: "Every category with transactions in the currency (and parents of such), by name; uncategorised last" }),

@@ -5,6 +5,7 @@ import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
 import { type CategoryInfo, isExcluded, type MerchantRollup } from "./labels";
+import { type KeySpan, type LocalRange, localDaySql, localRangeSql, type OffsetSegment, offsetSegments, spanCovers, spanOf } from "./local-days";
 
 export interface AnalyticsMessage {
   user_id: string;
@@ -13,7 +14,7 @@ export interface AnalyticsMessage {
 
 interface RollupRow {
   currency: string;
-  day: string;
+  local_day: string;
   category_id: string;
   tx_count: number;
   credit: string;
@@ -24,29 +25,31 @@ interface StateRow {
   version: number;
   snapshot: string | null;
   snapshot_version: number;
+  snapshot_zone: string | null;
   computed_at: string | null;
 }
 
-export interface DayRange {
-  from?: string; // inclusive "YYYY-MM-DD"
-  toExclusive?: string; // exclusive "YYYY-MM-DD"
-}
+/** Local days `from` … `to` (inclusive "YYYY-MM-DD") of the zone being read; either may be open. */
+export type DayRange = LocalRange;
 
-// Sums are read as text so values beyond 2^53 stay exact.
-function rollupQuery(userId: string, range: DayRange = {}): SQL {
+// Grouped by local day in SQL, so D1 returns days, not buckets. Sums are read as text so values beyond 2^53 stay exact.
+function rollupQuery(userId: string, segments: readonly OffsetSegment[], zone: string, range: DayRange = {}): SQL {
   return sql`
-    SELECT currency, day, category_id, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)}`;
+    SELECT currency, ${localDaySql(segments)} AS local_day, category_id, SUM(tx_count) AS tx_count,
+      CAST(SUM(credit_minor) AS TEXT) AS credit, CAST(SUM(debit_minor) AS TEXT) AS debit
+    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}
+    GROUP BY 1, 2, 3`;
 }
 
-const dayBounds = (range: DayRange) =>
-  sql`${range.from ? sql`AND day >= ${range.from}` : sql``} ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
+/** The first and last time keys in the range: the span whose offsets the local-day SQL needs. */
+const keySpanQuery = (userId: string, zone: string, range: DayRange = {}) =>
+  sql`SELECT MIN(day) AS lo, MAX(day) AS hi FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}`;
 
-/** Merchant totals per currency over the range, leaving out excluded categories (bounded by days x merchants). */
-function merchantQuery(userId: string, range: DayRange = {}): SQL {
+/** Merchant totals per currency over the range, leaving out excluded categories (bounded by buckets x merchants). */
+function merchantQuery(userId: string, zone: string, range: DayRange = {}): SQL {
   return sql`
     SELECT currency, merchant, tx_count, CAST(debit_minor AS TEXT) AS debit
-    FROM merchant_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)}
+    FROM merchant_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}
       AND category_id NOT IN (SELECT id FROM categories WHERE user_id = ${userId} AND exclude_from_analytics = 1)`;
 }
 
@@ -55,12 +58,14 @@ export const categoriesQuery = (userId: string) =>
   sql`SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ${userId}`;
 
 const stateQuery = (userId: string) =>
-  sql`SELECT version, snapshot, snapshot_version, computed_at FROM analytics_state WHERE user_id = ${userId}`;
+  sql`SELECT version, snapshot, snapshot_version, snapshot_zone, computed_at FROM analytics_state WHERE user_id = ${userId}`;
+
+const profileZoneQuery = (userId: string) => sql`SELECT time_zone FROM users WHERE id = ${userId}`;
 
 function toDayRollups(rows: RollupRow[]): DayRollup[] {
   return rows.map((r) => ({
     currency: r.currency,
-    day: r.day,
+    day: r.local_day,
     categoryId: r.category_id,
     count: r.tx_count,
     credit: BigInt(r.credit),
@@ -72,48 +77,76 @@ function toMerchantRollups(rows: { currency: string; merchant: string; tx_count:
   return rows.map((r) => ({ currency: r.currency, merchant: r.merchant, count: r.tx_count, debit: BigInt(r.debit) }));
 }
 
-/** The change counter, categories and rollups read in one batch, i.e. one consistent view of the database. */
-async function loadConsistent(db: Database, userId: string, range?: DayRange) {
-  const [state, categoryRows, rollups, merchants] = await runBatch(db, [
-    stateQuery(userId),
-    categoriesQuery(userId),
-    rollupQuery(userId, range),
-    merchantQuery(userId, range),
-  ]);
-  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
-  const categories = (categoryRows?.results ?? []) as CategoryInfo[];
-  const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
-  const summary = summarize(
-    toDayRollups((rollups?.results ?? []) as RollupRow[]),
-    toMerchantRollups((merchants?.results ?? []) as { currency: string; merchant: string; tx_count: number; debit: string }[]),
-    excluded,
-  );
-  return { version: stateRow?.version ?? 0, summary, categories };
+const MAX_SPAN_ATTEMPTS = 3;
+
+/**
+ * The change counter, categories, profile zone and rollups (folded into local days of `zone`) read in one
+ * batch, i.e. one consistent view of the database. The offsets are computed for the span of keys read
+ * just before; if a write moved that span meanwhile, the batch is read again.
+ */
+async function loadConsistent(db: Database, userId: string, zone: string, range?: DayRange) {
+  let keys = (await db.get<KeySpan | undefined>(keySpanQuery(userId, zone, range))) ?? { lo: null, hi: null };
+  for (let attempt = 1; ; attempt++) {
+    const span = spanOf(keys);
+    const segments = offsetSegments(zone, span ?? { fromMs: Date.now(), toMs: Date.now() });
+    const [state, categoryRows, rollups, merchants, keysNow, profile] = await runBatch(db, [
+      stateQuery(userId),
+      categoriesQuery(userId),
+      rollupQuery(userId, segments, zone, range),
+      merchantQuery(userId, zone, range),
+      keySpanQuery(userId, zone, range),
+      profileZoneQuery(userId),
+    ]);
+    keys = (keysNow?.results[0] as KeySpan | undefined) ?? { lo: null, hi: null };
+    if (!spanCovers(span, keys) && attempt < MAX_SPAN_ATTEMPTS) continue;
+    const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
+    const categories = (categoryRows?.results ?? []) as CategoryInfo[];
+    const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
+    const summary = summarize(
+      toDayRollups((rollups?.results ?? []) as RollupRow[]),
+      toMerchantRollups((merchants?.results ?? []) as { currency: string; merchant: string; tx_count: number; debit: string }[]),
+      excluded,
+    );
+    const profileZone = (profile?.results[0] as { time_zone: string } | undefined)?.time_zone ?? null;
+    return { version: stateRow?.version ?? 0, summary, categories, profileZone };
+  }
 }
 
 export interface AnalyticsRead {
   summary: Summary;
   categories: CategoryInfo[];
   computedAt: string;
-  /** True when the stored snapshot was behind and the answer came from the rollups instead. */
+  /** True when the profile zone's snapshot was behind and the answer came from the rollups instead. */
   snapshotBehind: boolean;
   version: number;
 }
 
+export interface ReadOptions {
+  /** The zone whose local days the answer uses (the `tz` parameter, else the profile's). */
+  zone: string;
+  /** The caller's profile zone: the only one the stored snapshot serves. */
+  profileZone: string;
+  range: DayRange;
+}
+
 /**
- * The read path. Normal case: the stored snapshot, when it has seen every write (its version equals
- * the counter). Otherwise, or for a date range, the per-day rollups: never the raw transactions.
+ * The read path. Normal case: the stored snapshot, when it is in the zone asked for and has seen every
+ * write (its version equals the counter): constant time. Otherwise (another zone, a date range, a lagging
+ * snapshot): the rollups folded into local days in SQL, whose cost grows with buckets and days, never
+ * with transactions.
  */
-export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
+export async function readAnalytics(db: Database, userId: string, options: ReadOptions): Promise<AnalyticsRead> {
+  const { zone, profileZone, range } = options;
   const now = new Date().toISOString();
-  if (range.from || range.toExclusive) {
-    const { summary, version, categories } = await loadConsistent(db, userId, range);
+  if (range.from || range.to) {
+    const { summary, version, categories } = await loadConsistent(db, userId, zone, range);
     return { summary, categories, computedAt: now, snapshotBehind: false, version };
   }
   const [stateResult, categoryRows] = await runBatch(db, [stateQuery(userId), categoriesQuery(userId)]);
   const state = stateResult?.results[0] as StateRow | undefined;
   if (!state) return { summary: new Map(), categories: [], computedAt: now, snapshotBehind: false, version: 0 };
-  if (state.snapshot !== null && state.snapshot_version >= state.version) {
+  const snapshotCurrent = state.snapshot !== null && state.snapshot_version >= state.version;
+  if (snapshotCurrent && state.snapshot_zone === zone && state.snapshot !== null) {
     return {
       summary: deserializeSummary(state.snapshot),
       categories: (categoryRows?.results ?? []) as CategoryInfo[],
@@ -122,20 +155,30 @@ export async function readAnalytics(db: Database, userId: string, range: DayRang
       version: state.version,
     };
   }
-  const { summary, version, categories } = await loadConsistent(db, userId);
-  return { summary, categories, computedAt: now, snapshotBehind: true, version };
+  const { summary, version, categories } = await loadConsistent(db, userId, zone);
+  return { summary, categories, computedAt: now, snapshotBehind: zone === profileZone && !snapshotCurrent, version };
 }
 
 /**
- * Recomputes a user's snapshot from the rollups and stores it with the counter value read in the same
- * batch. The conditional update means a snapshot never goes backwards, so redelivery is harmless.
+ * Recomputes a user's snapshot in their profile zone from the rollups and stores it with the counter value
+ * and zone read in the same batch. A zone change bumps the counter in the batch that changes the zone, so
+ * the conditional update never stores an older view, and redelivery is harmless.
  */
 export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
-  const { summary, version } = await loadConsistent(db, userId);
-  const result = await db.run(sql`
-    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${new Date().toISOString()}
-    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`);
-  return { version, stored: result.meta.changes > 0 };
+  let zone = (await db.get<{ time_zone: string } | undefined>(profileZoneQuery(userId)))?.time_zone;
+  for (let attempt = 0; zone !== undefined && attempt < MAX_SPAN_ATTEMPTS; attempt++) {
+    const { summary, version, profileZone } = await loadConsistent(db, userId, zone);
+    if (profileZone !== zone) {
+      zone = profileZone ?? undefined; // changed meanwhile: compute in the new zone
+      continue;
+    }
+    const result = await db.run(sql`
+      UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, snapshot_zone = ${zone},
+        computed_at = ${new Date().toISOString()}
+      WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`);
+    return { version, stored: result.meta.changes > 0 };
+  }
+  return { version: 0, stored: false };
 }
 
 /** Whether the stored snapshot already covers `version` (then a message for it needs no work). */

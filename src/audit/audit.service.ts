@@ -14,6 +14,7 @@ export type AuditAction =
   | "user.login_throttled"
   | "user.logout"
   | "user.password_change"
+  | "user.profile_update"
   | "transaction.create"
   | "transaction.update"
   | "transaction.delete"

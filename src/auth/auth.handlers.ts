@@ -11,11 +11,7 @@ import { LoginJsonSchema } from "./auth.schemas";
 import { verifyAgainstDummy, verifyPassword } from "./password";
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 import { issueAccessToken, tokenConfig } from "./tokens";
-import { bumpTokenVersion, createUser, findUserById, findUserByUsername, publicUser, setPassword, type UserRow } from "./users";
-
-function profile(row: UserRow) {
-  return { ...publicUser(row), created_at: row.createdAt };
-}
+import { bumpTokenVersion, createUser, findUserById, findUserByUsername, profileOf, publicUser, setPassword } from "./users";
 
 export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
   const body = c.req.valid("json");
@@ -25,10 +21,12 @@ export const signUpHandler: RouteHandler<typeof signUp, AppEnv> = async (c) => {
     password: body.password,
     fullName: body.full_name,
     email: body.email ?? null,
+    timeZone: body.time_zone,
+    weekStart: body.week_start,
   });
   await recordAudit(db, auditContext(c), { userId: user.id, action: "user.sign_up" });
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });
-  return c.json(profile(user), 201);
+  return c.json(profileOf(user), 201);
 };
 
 function loginCredentials(c: Parameters<RouteHandler<typeof login, AppEnv>>[0]) {
@@ -90,8 +88,7 @@ export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
 
 // requireAuth has just read the caller's row: answer from it instead of reading it again.
 export const meHandler: RouteHandler<typeof me, AppEnv> = async (c) => {
-  const { id, username, fullName, email, createdAt } = c.get("user");
-  return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
+  return c.json(profileOf(c.get("user")), 200);
 };
 
 export const logoutHandler: RouteHandler<typeof logout, AppEnv> = async (c) => {

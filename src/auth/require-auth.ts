@@ -19,6 +19,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!claims) throw unauthorized("Invalid or expired token", "invalid_token");
   const user = await findTokenSubject(c.env.DB, claims.sub);
   if (!user || user.tokenVersion !== claims.tv) throw unauthorized("Token has been revoked", "invalid_token");
-  c.set("user", { id: user.id, username: user.username, fullName: user.fullName, email: user.email, createdAt: user.createdAt });
+  const { tokenVersion: _, ...subject } = user;
+  c.set("user", subject);
   return next();
 };

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import type { AuthUser } from "../lib/context";
 import { users } from "../db/schema";
 import { newId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
@@ -12,6 +13,8 @@ export interface NewUser {
   password: string;
   fullName: string;
   email: string | null;
+  timeZone?: string;
+  weekStart?: "monday" | "sunday";
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -28,6 +31,8 @@ export async function createUser(db: Database, input: NewUser): Promise<UserRow>
     email: input.email,
     passwordHash: await hashPassword(input.password),
     tokenVersion: 0,
+    timeZone: input.timeZone ?? "UTC",
+    weekStart: input.weekStart ?? "monday",
     createdAt: now,
     updatedAt: now,
   };
@@ -54,6 +59,8 @@ export interface TokenSubject {
   fullName: string;
   email: string | null;
   createdAt: string;
+  timeZone: string;
+  weekStart: "monday" | "sunday";
   tokenVersion: number;
 }
 
@@ -64,7 +71,8 @@ export interface TokenSubject {
 export async function findTokenSubject(d1: D1Database, id: string): Promise<TokenSubject | null> {
   return d1
     .prepare(
-      "SELECT id, username, full_name AS fullName, email, created_at AS createdAt, token_version AS tokenVersion FROM users WHERE id = ?",
+      `SELECT id, username, full_name AS fullName, email, created_at AS createdAt, time_zone AS timeZone, week_start AS weekStart,
+        token_version AS tokenVersion FROM users WHERE id = ?`,
     )
     .bind(id)
     .first<TokenSubject>();
@@ -72,6 +80,19 @@ export async function findTokenSubject(d1: D1Database, id: string): Promise<Toke
 
 export function publicUser(row: UserRow) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
+}
+
+/** GET/PATCH /user/me and sign-up: the caller's own profile. */
+export function profileOf(u: AuthUser) {
+  return {
+    id: u.id,
+    username: u.username,
+    full_name: u.fullName,
+    email: u.email,
+    time_zone: u.timeZone,
+    week_start: u.weekStart,
+    created_at: u.createdAt,
+  };
 }
 
 /** Revokes every token issued so far (logout, password change). */

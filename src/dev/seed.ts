@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
+import { timeKeySql } from "../analytics/time-key";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 
@@ -41,6 +42,8 @@ const bump = sql.raw(`tx_count = tx_count + excluded.tx_count,
         credit_minor = credit_minor + excluded.credit_minor,
         debit_minor = debit_minor + excluded.debit_minor`);
 
+const key = timeKeySql(sql.raw("ts"), sql.raw("0"));
+
 /** Bulk-inserts synthetic transactions and their rollups in one atomic D1 batch (local benchmarks only). */
 export async function seedTransactions(db: Database, userId: string, options: SeedOptions): Promise<number> {
   const gen = generator(options);
@@ -53,13 +56,13 @@ export async function seedTransactions(db: Database, userId: string, options: Se
         NULLIF(category, ''), merchant, lower(hex(randomblob(12))), ${now}, ${now} FROM gen`,
     sql`${gen}
       INSERT INTO daily_rollups (user_id, currency, day, category_id, tx_count, credit_minor, debit_minor)
-      SELECT ${userId}, currency, substr(ts, 1, 10), category, ${sums}
-      FROM gen WHERE true GROUP BY currency, substr(ts, 1, 10), category
+      SELECT ${userId}, currency, ${key}, category, ${sums}
+      FROM gen WHERE true GROUP BY currency, ${key}, category
       ON CONFLICT (user_id, currency, day, category_id) DO UPDATE SET ${bump}`,
     sql`${gen}
       INSERT INTO merchant_rollups (user_id, currency, day, category_id, merchant, tx_count, credit_minor, debit_minor)
-      SELECT ${userId}, currency, substr(ts, 1, 10), category, merchant, ${sums}
-      FROM gen WHERE merchant IS NOT NULL GROUP BY currency, substr(ts, 1, 10), category, merchant
+      SELECT ${userId}, currency, ${key}, category, merchant, ${sums}
+      FROM gen WHERE merchant IS NOT NULL GROUP BY currency, ${key}, category, merchant
       ON CONFLICT (user_id, currency, day, category_id, merchant) DO UPDATE SET ${bump}`,
     bumpVersion(userId),
   ]);

@@ -6,6 +6,9 @@ export interface AuthUser {
   fullName: string;
   email: string | null;
   createdAt: string;
+  /** IANA zone and week start from the profile: the defaults for every day-based figure. */
+  timeZone: string;
+  weekStart: "monday" | "sunday";
 }
 
 export interface AppEnv {

@@ -1,12 +1,14 @@
 import { type SQL, sql } from "drizzle-orm";
+import { TRANSACTION_TIME_KEY } from "../analytics/time-key";
 
 /**
  * Statements that keep `daily_rollups` and `merchant_rollups` exact. Each derives its change from the
  * transaction rows themselves inside the same D1 batch, so a write and its rollup change commit together
- * or not at all, and concurrent writers cannot double-count. Both are keyed by category ('' = none).
+ * or not at all, and concurrent writers cannot double-count. Both are keyed by time key (analytics/time-key.ts)
+ * and category ('' = none).
  */
 const rowContribution = (where: SQL) => sql`
-  SELECT user_id, currency, substr(transaction_date, 1, 10) AS day, COALESCE(category_id, '') AS category_id,
+  SELECT user_id, currency, ${TRANSACTION_TIME_KEY} AS day, COALESCE(category_id, '') AS category_id,
     merchant, 1 AS n,
     CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END AS credit,
     CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END AS debit

@@ -29,7 +29,7 @@ export const createTransaction: Handler<"createTransaction"> = async (c) => {
 
 export const listTransactions: Handler<"listTransactions"> = async (c) => {
   const user = c.get("user");
-  const page = await service.listTransactions(getDb(c.env.DB), user.id, c.req.valid("query"));
+  const page = await service.listTransactions(getDb(c.env.DB), user.id, c.req.valid("query"), user.timeZone);
   return c.json({ data: page.rows.map((row) => service.toRecord(row, user)), has_more: page.hasMore, next_cursor: page.nextCursor }, 200);
 };
 
@@ -131,7 +131,7 @@ export const exportTransactions: Handler<"exportTransactions"> = async (c) => {
         controller.enqueue(encoder.encode(csvLine([...EXPORT_COLUMNS])));
         return;
       }
-      const page = await service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor });
+      const page = await service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor }, user.timeZone);
       const chunk = page.rows.map((row) => recordToCsv(service.toRecord(row, user))).join("");
       if (chunk) controller.enqueue(encoder.encode(chunk));
       if (!page.hasMore || !page.nextCursor) controller.close();

@@ -13,6 +13,7 @@ import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
 import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
 import { labelFilters } from "./list-filters";
+import { localRangeConditions } from "./local-range";
 import { addToRollups, removeFromRollups } from "./rollups";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
@@ -24,6 +25,7 @@ export function toRecord(row: TransactionRow, owner: AuthUser) {
     user_id: row.userId,
     full_name: owner.fullName,
     transaction_date: row.transactionDate,
+    date_only: row.dateOnly,
     transaction_amount: formatAmount(row.amountMinor, row.currency),
     transaction_type: row.transactionType,
     currency: row.currency,
@@ -76,7 +78,8 @@ export function buildRow(
   const row: TransactionRow = {
     id: newId("txn"),
     userId,
-    transactionDate: input.transaction_date ?? now,
+    transactionDate: input.transaction_date?.utc ?? now,
+    dateOnly: input.transaction_date?.dateOnly ?? false,
     amountMinor,
     currency,
     transactionType: input.transaction_type,
@@ -125,12 +128,12 @@ export async function getTransaction(db: Database, userId: string, id: string): 
   return row;
 }
 
-export async function listTransactions(db: Database, userId: string, query: ListQuery) {
+/** `zone`: the one plain-date bounds are local days of (the `tz` parameter, else the caller's time_zone). */
+export async function listTransactions(db: Database, userId: string, query: ListQuery, zone: string) {
   const page = keyset(transactions.transactionDate, transactions.id, query.cursor);
   const conditions: SQL[] = [eq(transactions.userId, userId)];
   if (page.after) conditions.push(page.after);
-  if (query.from) conditions.push(gte(transactions.transactionDate, query.from));
-  if (query.to) conditions.push(lt(transactions.transactionDate, query.to));
+  conditions.push(...localRangeConditions(query.from, query.to, query.tz ?? zone));
   if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
   if (query.currency) conditions.push(eq(transactions.currency, query.currency));
   if (query.status) conditions.push(eq(transactions.status, query.status));
@@ -171,7 +174,8 @@ export async function updateTransaction(
         ? amountToMinor(patch.transaction_amount, currency)
         : unwrapAmount(rescaleMinor(BigInt(current.amountMinor), current.currency, currency));
     const next = {
-      transactionDate: patch.transaction_date ?? current.transactionDate,
+      transactionDate: patch.transaction_date?.utc ?? current.transactionDate,
+      dateOnly: patch.transaction_date?.dateOnly ?? current.dateOnly,
       amountMinor,
       currency,
       transactionType: patch.transaction_type ?? current.transactionType,

@@ -14,6 +14,10 @@ async function all(query: string, userId: string): Promise<DayRow[]> {
   return (await env.DB.prepare(query).bind(userId).all<DayRow>()).results;
 }
 
+/** The time key (src/analytics/time-key.ts), spelled out here so the test does not trust the code it checks. */
+const TIME_KEY = `CASE WHEN date_only = 1 THEN substr(transaction_date, 1, 10)
+  ELSE substr(transaction_date, 1, 14) || printf('%02d', (CAST(substr(transaction_date, 15, 2) AS INTEGER) / 15) * 15) END`;
+
 const SUMS = `COUNT(*) AS tx_count,
   CAST(SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END) AS TEXT) AS credit,
   CAST(SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END) AS TEXT) AS debit`;
@@ -29,7 +33,7 @@ export async function rollupsAndTruth(userId: string): Promise<{ rollups: DayRow
     userId,
   );
   const dayTruth = await all(
-    `SELECT currency, substr(transaction_date, 1, 10) AS day, COALESCE(category_id, '') AS category_id, ${SUMS}
+    `SELECT currency, ${TIME_KEY} AS day, COALESCE(category_id, '') AS category_id, ${SUMS}
      FROM transactions WHERE user_id = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     userId,
   );
@@ -40,7 +44,7 @@ export async function rollupsAndTruth(userId: string): Promise<{ rollups: DayRow
     userId,
   );
   const merchantTruth = await all(
-    `SELECT currency, substr(transaction_date, 1, 10) AS day, COALESCE(category_id, '') AS category_id, lower(merchant) AS merchant, ${SUMS}
+    `SELECT currency, ${TIME_KEY} AS day, COALESCE(category_id, '') AS category_id, lower(merchant) AS merchant, ${SUMS}
      FROM transactions WHERE user_id = ? AND merchant IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     userId,
   );
