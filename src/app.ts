@@ -10,6 +10,7 @@ import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
 import { rulesRouter } from "./rules";
+import { recurringRouter } from "./recurring";
 import { transactionsRouter } from "./transactions";
 import { usersRouter } from "./users";
 
@@ -41,6 +42,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "oauth2Password", {
 const routes = app
   .route("/", authRouter)
   .route("/", usersRouter)
+  .route("/", recurringRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
   .route("/", categoriesRouter)

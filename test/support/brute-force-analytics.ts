@@ -8,6 +8,21 @@ export interface RawRow {
   amount_minor: string | number; // integer minor units
   currency: string;
   transaction_type: string; // "credit" | "debit"
+  date_only?: boolean; // a calendar date: its first 10 characters, in every zone
+}
+
+export interface LocalOptions {
+  zone?: string; // IANA; default UTC
+  weekStart?: "monday" | "sunday";
+  from?: string; // inclusive local dates
+  to?: string;
+}
+
+/** The local date of an instant, straight from Intl (not src/lib/time-zones.ts). */
+function intlDate(instant: Date, zone: string): string {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
 }
 
 const DIGITS: Record<string, number> = { USD: 2, JPY: 0, KWD: 3 };
@@ -37,17 +52,17 @@ function halfEven(a: bigint, b: bigint): bigint {
 }
 
 interface Tx {
-  day: string; // UTC YYYY-MM-DD
+  day: string; // local YYYY-MM-DD
   amount: bigint;
   currency: string;
   credit: boolean;
 }
 
-function toTx(row: RawRow): Tx {
+function toTx(row: RawRow, zone: string): Tx {
   const instant = new Date(row.transaction_date);
   if (Number.isNaN(instant.getTime())) throw new Error(`brute force: unparsable date ${row.transaction_date}`);
   return {
-    day: instant.toISOString().slice(0, 10),
+    day: row.date_only ? row.transaction_date.slice(0, 10) : intlDate(instant, zone),
     amount: BigInt(row.amount_minor),
     currency: row.currency,
     credit: row.transaction_type === "credit",
@@ -71,8 +86,11 @@ function totals(txs: Tx[], currency: string) {
 }
 
 /** The expected analytics body (without user_id, computed_at and stale). */
-export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?: string) {
-  const all = rows.map(toTx);
+export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?: string, local: LocalOptions = {}) {
+  const zone = local.zone ?? "UTC";
+  const all = rows
+    .map((row) => toTx(row, zone))
+    .filter((t) => (local.from === undefined || t.day >= local.from) && (local.to === undefined || t.day <= local.to));
   const currencies = [...new Set(all.map((t) => t.currency))].sort();
   const countOf = (c: string) => all.filter((t) => t.currency === c).length;
 
@@ -100,6 +118,7 @@ export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?:
     const sundayFirst = new Date(`${t.day}T12:00:00Z`).getUTCDay();
     byWeekday[(sundayFirst + 6) % 7]!.transaction_count += 1;
   }
+  if (local.weekStart === "sunday") byWeekday.unshift(byWeekday.pop()!);
 
   const months = [...new Set(mine.map((t) => t.day.slice(0, 7)))].sort();
   const monthly = months.map((month) => {
