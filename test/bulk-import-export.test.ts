@@ -10,7 +10,7 @@ import { rollupsAndTruth } from "./support/rollups";
 const TX = "/api/v1/transaction";
 const ID = /^txn_[0-9a-z]{26}$/;
 const EXPORT_HEADER =
-  "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,created_at,updated_at";
+  "id,transaction_date,transaction_amount,transaction_type,currency,status,description,external_id,category_id,merchant,tags,created_at,updated_at";
 const IMPORT_HEADER = "transaction_date,transaction_amount,transaction_type,currency,status,description,external_id";
 /** A description that needs every kind of RFC 4180 quoting, and how it must look in a file. */
 const TRICKY = 'Dinner, drinks & "tips"\nsecond line';
@@ -264,9 +264,11 @@ describe("happy", () => {
       expect(await importJson(user, file, 201)).toEqual({ dry_run: false, rows: 3, added: 3, duplicates: 0, errors: [] });
 
       const records = await listAll(user);
-      expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at"]))).toEqual([
+      const labels = ["category_id", "merchant", "tags"]; // issue 14, tested on their own
+      expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at", ...labels]))).toEqual([
         {
           transaction_date: "2026-03-03T00:00:00.000Z",
+          date_only: true,
           transaction_amount: "1.234",
           transaction_type: "debit",
           currency: "KWD",
@@ -276,6 +278,7 @@ describe("happy", () => {
         },
         {
           transaction_date: "2026-03-02T06:15:00.000Z",
+          date_only: false,
           transaction_amount: "500",
           transaction_type: "debit",
           currency: "JPY",
@@ -285,6 +288,7 @@ describe("happy", () => {
         },
         {
           transaction_date: "2026-03-01T00:00:00.000Z",
+          date_only: true,
           transaction_amount: "10.50",
           transaction_type: "credit",
           currency: "USD",
@@ -376,9 +380,15 @@ describe("happy", () => {
       const newestFirst = [...created].reverse() as StoredRecord[];
       expect(rows).toEqual(
         newestFirst.map((r) => ({
-          ...omit(r, ["user_id", "full_name"]),
+          ...omit(r, ["user_id", "full_name", "date_only"]),
+          // Date-only rows are exported as their plain date (so a re-import keeps them calendar dates).
+          transaction_date: r.transaction_date.slice(0, 10),
           description: r.description ?? "",
           external_id: r.external_id ?? "",
+          // Issue 14's labels: empty cells when unset, tags joined by ";".
+          category_id: "",
+          merchant: "",
+          tags: "",
         })),
       );
     });
