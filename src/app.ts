@@ -9,8 +9,8 @@ import { requireSafeConfiguration } from "./lib/config-check";
 import { createApp } from "./lib/create-app";
 import { requestContext } from "./lib/middleware";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./lib/security";
-import { rulesRouter } from "./rules";
 import { recurringRouter } from "./recurring";
+import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
 import { usersRouter } from "./users";
 

@@ -6,7 +6,7 @@ import { consumeAnalyticsBatch } from "../src/analytics/consumer";
 import { authed, call, jsonInit } from "./helpers";
 import { analyticsState, setFault } from "./support/analytics-state";
 import { bruteForceAnalytics, type LocalOptions, type RawRow } from "./support/brute-force-analytics";
-import { json } from "./support/http";
+import { json, omitKeys } from "./support/http";
 
 /**
  * Property: in random zones (half- and quarter-hour offsets, Lord Howe's 30-minute DST, +14 and -12,
@@ -71,7 +71,12 @@ function toItem(r: Row) {
   const ms = r.anchor + r.minutes * 60_000 + r.seconds * 1000;
   const iso = new Date(ms).toISOString();
   const amount = r.currency === "JPY" ? String(r.minor) : `${Math.floor(r.minor / 100)}.${String(r.minor % 100).padStart(2, "0")}`;
-  return { transaction_amount: amount, transaction_type: r.type, currency: r.currency, transaction_date: r.dateOnly ? iso.slice(0, 10) : iso };
+  return {
+    transaction_amount: amount,
+    transaction_type: r.type,
+    currency: r.currency,
+    transaction_date: r.dateOnly ? iso.slice(0, 10) : iso,
+  };
 }
 
 let counter = 0;
@@ -80,7 +85,10 @@ async function signUp(zone: string, weekStart: "monday" | "sunday") {
   const username = `zones_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
   const body = { username, password: "correct horse battery", full_name: "Zone Tester", time_zone: zone, week_start: weekStart };
   const profile = await json<{ id: string; time_zone: string }>(await call("/api/v1/user/sign_up", jsonInit("POST", body)), 201);
-  const login = await json<{ access_token: string }>(await call("/api/v1/user/login", jsonInit("POST", { username, password: body.password })), 200);
+  const login = await json<{ access_token: string }>(
+    await call("/api/v1/user/login", jsonInit("POST", { username, password: body.password })),
+    200,
+  );
   return { id: profile.id, token: login.access_token };
 }
 
@@ -89,7 +97,7 @@ async function rawRows(userId: string): Promise<RawRow[]> {
     "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, date_only FROM transactions WHERE user_id = ?",
   )
     .bind(userId)
-    .all<RawRow & { date_only: number }>();
+    .all<Omit<RawRow, "date_only"> & { date_only: number }>();
   return results.map((r) => ({ ...r, date_only: r.date_only === 1 }));
 }
 
@@ -98,8 +106,8 @@ async function figures(token: string, query: Record<string, string>) {
     await call(`/api/v1/transaction/analytics/me?${new URLSearchParams(query)}`, authed(token)),
     200,
   );
-  const { user_id, computed_at, stale, time_zone, by_category, top_merchants, excluded, ...rest } = body;
-  return { time_zone, rest };
+  const rest = omitKeys(body, ["user_id", "computed_at", "stale", "time_zone", "by_category", "top_merchants", "excluded"]);
+  return { time_zone: body.time_zone, rest };
 }
 
 beforeAll(() => setFault("queue_send_fail", "1")); // the test delivers the batch itself
@@ -140,7 +148,9 @@ describe("analytics in local days", () => {
             { id: `zones-${counter}`, timestamp: new Date(), attempts: 1, body: { user_id: user.id, version: state?.version ?? 0 } },
           ]);
           expect((await consumeAnalyticsBatch(batch, env)).recomputed).toEqual([user.id]);
-          const stored = await env.DB.prepare("SELECT snapshot_zone FROM analytics_state WHERE user_id = ?").bind(user.id).first<{ snapshot_zone: string }>();
+          const stored = await env.DB.prepare("SELECT snapshot_zone FROM analytics_state WHERE user_id = ?")
+            .bind(user.id)
+            .first<{ snapshot_zone: string }>();
           expect(stored?.snapshot_zone).toBe(profileZone);
           await expectIn("profile zone, snapshot", profileZone, {}, { zone: profileZone });
           await expectIn("tz after the snapshot", otherZone, { tz: otherZone }, { zone: otherZone });

@@ -25,7 +25,6 @@ export const AnalyticsQuery = z
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
 
-
 const money = (example: string) => z.string().openapi({ example });
 
 const CurrencyFiguresSchema = z

@@ -5,7 +5,16 @@ import { activeFaults, sendShouldFail } from "../lib/faults";
 import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
 import { type CategoryInfo, isExcluded, type MerchantRollup } from "./labels";
-import { type KeySpan, type LocalRange, localDaySql, localRangeSql, type OffsetSegment, offsetSegments, spanCovers, spanOf } from "./local-days";
+import {
+  type KeySpan,
+  type LocalRange,
+  localDaySql,
+  localRangeSql,
+  type OffsetSegment,
+  offsetSegments,
+  spanCovers,
+  spanOf,
+} from "./local-days";
 
 export interface AnalyticsMessage {
   user_id: string;

@@ -19,7 +19,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!claims) throw unauthorized("Invalid or expired token", "invalid_token");
   const user = await findTokenSubject(c.env.DB, claims.sub);
   if (!user || user.tokenVersion !== claims.tv) throw unauthorized("Token has been revoked", "invalid_token");
-  const { tokenVersion: _, ...subject } = user;
-  c.set("user", subject);
+  const { id, username, fullName, email, createdAt, timeZone, weekStart } = user;
+  c.set("user", { id, username, fullName, email, createdAt, timeZone, weekStart });
   return next();
 };

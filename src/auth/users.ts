@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { AuthUser } from "../lib/context";
 import { users } from "../db/schema";
+import type { AuthUser } from "../lib/context";
 import { newId } from "../lib/ids";
 import { ApiError } from "../lib/problem";
 import { hashPassword } from "./password";

@@ -14,7 +14,9 @@ export const users = sqliteTable(
     tokenVersion: integer("token_version").notNull().default(0),
     // IANA name accepted by the runtime's Intl; every day-based figure uses its local days.
     timeZone: text("time_zone").notNull().default("UTC"),
-    weekStart: text("week_start", { enum: ["monday", "sunday"] }).notNull().default("monday"),
+    weekStart: text("week_start", { enum: ["monday", "sunday"] })
+      .notNull()
+      .default("monday"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },

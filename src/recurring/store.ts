@@ -60,10 +60,13 @@ async function loadHistory(db: Database, userId: string, now: number): Promise<R
   return out;
 }
 
-function stored(stream: ReturnType<typeof detectStreams>[number]): StoredStream {
-  const { average_amount_minor: _a, last_amount_minor: _l, ...rest } = stream;
-  return rest;
+/** A copy of `value` without `keys`. */
+function omit<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Omit<T, K> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k as K))) as Omit<T, K>;
 }
+
+const stored = (stream: ReturnType<typeof detectStreams>[number]): StoredStream =>
+  omit(stream, ["average_amount_minor", "last_amount_minor"]);
 
 /** Whether streams detected at `version` or later are already stored (then a message needs no work). */
 export async function streamsCover(db: Database, userId: string, version: number): Promise<boolean> {
@@ -112,9 +115,8 @@ export async function readStreams(db: Database, userId: string, zone: string, fi
   const today = localDate(now, zone);
   return rows
     .map((r) => {
-      const stored = JSON.parse(r.body) as StoredStream;
-      const { interval_days: _i, tolerance_days: _t, ...stream } = stored;
-      return { ...stream, ...asOf(stored, today) };
+      const stream = JSON.parse(r.body) as StoredStream;
+      return { ...omit(stream, ["interval_days", "tolerance_days"]), ...asOf(stream, today) };
     })
     .filter((s) => filters.status === undefined || s.status === filters.status)
     .sort((a, b) => (a.key !== b.key ? (a.key < b.key ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

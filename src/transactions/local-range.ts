@@ -54,8 +54,6 @@ export function localRangeConditions(from: string | undefined, to: string | unde
     timed.push(sql`transactions.transaction_date < ${b.toInstantExclusive}`);
     dated.push(sql`transactions.transaction_date < ${dateBound}`);
   }
-  conditions.push(
-    sql`(CASE WHEN transactions.date_only = 1 THEN ${sql.join(dated, sql` AND `)} ELSE ${sql.join(timed, sql` AND `)} END)`,
-  );
+  conditions.push(sql`(CASE WHEN transactions.date_only = 1 THEN ${sql.join(dated, sql` AND `)} ELSE ${sql.join(timed, sql` AND `)} END)`);
   return conditions;
 }

@@ -36,8 +36,7 @@ export const Timestamp = timestampInput((utc) => utc).openapi({
 export const TransactionDate = timestampInput((utc, input) => ({ utc, dateOnly: isDateOnly(input) })).openapi({
   type: "string",
   example: "2026-11-25T10:30:00Z",
-  description:
-    "RFC 3339 date-time with offset, or YYYY-MM-DD: a calendar date (`date_only`), counted on that date in every time zone",
+  description: "RFC 3339 date-time with offset, or YYYY-MM-DD: a calendar date (`date_only`), counted on that date in every time zone",
 });
 
 /** A list/export bound, kept as given: a plain date is a whole local day of the zone in force (see local-range.ts). */

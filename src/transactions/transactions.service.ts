@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { type AuditContext, auditFromRow, auditInsert, factsOf } from "../audit/audit.service";
 import { runBatch } from "../db/batch";

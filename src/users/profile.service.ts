@@ -18,7 +18,12 @@ export interface ProfileUpdate {
  * counter: the stored snapshot is then behind (reads answer from the rollups in the new zone) until the
  * queue consumer recomputes it, together with the recurring streams.
  */
-export async function updateProfile(db: Database, current: AuthUser, patch: UpdateProfileInput, audit: AuditContext): Promise<ProfileUpdate> {
+export async function updateProfile(
+  db: Database,
+  current: AuthUser,
+  patch: UpdateProfileInput,
+  audit: AuditContext,
+): Promise<ProfileUpdate> {
   const next: AuthUser = {
     ...current,
     fullName: patch.full_name ?? current.fullName,
@@ -30,7 +35,13 @@ export async function updateProfile(db: Database, current: AuthUser, patch: Upda
   const statements: Parameters<typeof runBatch>[1] = [
     db
       .update(users)
-      .set({ fullName: next.fullName, email: next.email, timeZone: next.timeZone, weekStart: next.weekStart, updatedAt: new Date().toISOString() })
+      .set({
+        fullName: next.fullName,
+        email: next.email,
+        timeZone: next.timeZone,
+        weekStart: next.weekStart,
+        updatedAt: new Date().toISOString(),
+      })
       .where(eq(users.id, current.id)),
     auditInsert(audit, {
       userId: current.id,

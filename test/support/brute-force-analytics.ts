@@ -20,7 +20,9 @@ export interface LocalOptions {
 
 /** The local date of an instant, straight from Intl (not src/lib/time-zones.ts). */
 function intlDate(instant: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(
+    instant,
+  );
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
 }

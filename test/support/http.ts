@@ -49,3 +49,8 @@ export const APP_TABLES = ["analytics_state", "audit_log", "daily_rollups", "ide
 export async function tableNames(): Promise<string[]> {
   return (await rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => String(r.name));
 }
+
+/** A copy of `value` without `keys`. */
+export function omitKeys<T extends object>(value: T, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
+}
