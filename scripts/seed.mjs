@@ -30,10 +30,16 @@ function* yearOfTransactions(end) {
     const at = (hour) => `${date}T${String(hour).padStart(2, "0")}:${String(Math.floor(random() * 60)).padStart(2, "0")}:00.000Z`;
     const dom = day.getUTCDate();
     const weekday = day.getUTCDay();
-    if (dom === 1) yield { date: at(9), amount: 520000, type: "credit", description: "Salary" };
-    if (dom === 2) yield { date: at(10), amount: 175000, type: "debit", description: "Rent" };
-    if (dom === 5) yield { date: at(8), amount: cents(60, 140), type: "debit", description: "Electricity and water" };
-    if (dom === 12) yield { date: at(7), amount: 1599, type: "debit", description: "Music subscription" };
+    const monthEnd = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate() === dom;
+    // Recurring streams for GET /transaction/recurring: a salary, rent and three subscriptions (one at month
+    // ends, one that got dearer). Times are UTC; the demo user's zone is America/New_York.
+    if (dom === 1) yield { date: at(14), amount: 520000, type: "credit", description: "Salary", merchant: "Acme Corp" };
+    if (dom === 2) yield { date: at(15), amount: 175000, type: "debit", description: "Rent" };
+    if (dom === 5) yield { date: at(13), amount: cents(60, 140), type: "debit", description: "Electricity and water" };
+    if (dom === 12) yield { date: at(12), amount: 1599, type: "debit", description: "Music subscription", merchant: "Spotify" };
+    if (dom === 15)
+      yield { date: at(16), amount: day.getUTCMonth() >= 6 ? 1799 : 1549, type: "debit", description: "NETFLIX.COM", merchant: "Netflix" };
+    if (monthEnd) yield { date: at(17), amount: 3900, type: "debit", description: "Gym membership", merchant: "City Gym" };
     if (dom === 20 && random() < 0.5) yield { date: at(15), amount: cents(50, 400), type: "credit", description: "Freelance invoice" };
     if (weekday === 6) yield { date: at(11), amount: cents(45, 160), type: "debit", description: "Groceries" };
     if (weekday >= 1 && weekday <= 5 && random() < 0.6) yield { date: at(8), amount: cents(3, 6), type: "debit", description: "Coffee" };
@@ -48,6 +54,9 @@ function* yearOfTransactions(end) {
   }
 }
 
+const TIME_KEY =
+  "CASE WHEN date_only = 1 THEN substr(transaction_date, 1, 10) ELSE substr(transaction_date, 1, 14) || printf('%02d', (CAST(substr(transaction_date, 15, 2) AS INTEGER) / 15) * 15) END";
+
 const q = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 
 function seedSql() {
@@ -58,31 +67,37 @@ function seedSql() {
     status: random() < 0.03 ? "pending" : "success",
     ...t,
   }));
-  const rollups = new Map();
-  for (const r of rows) {
-    const key = `${r.currency}|${r.date.slice(0, 10)}`;
-    const agg = rollups.get(key) ?? { n: 0, credit: 0, debit: 0 };
-    agg.n += 1;
-    agg[r.type] += r.amount;
-    rollups.set(key, agg);
-  }
   const statements = [
     // Replacing the demo user: its rows go first (D1 enforces the foreign keys).
-    ...["audit_log", "analytics_state", "daily_rollups", "transactions", "idempotency_keys"].map(
+    ...[
+      "audit_log",
+      "analytics_state",
+      "daily_rollups",
+      "merchant_rollups",
+      "recurring_streams",
+      "recurring_state",
+      "transactions",
+      "idempotency_keys",
+    ].map(
       (table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`,
     ),
     `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
     `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
-    `INSERT INTO users (id, username, full_name, email, password_hash, token_version, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, now, now].map(q).join(", ")});`,
+    `INSERT INTO users (id, username, full_name, email, password_hash, token_version, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, "America/New_York", "monday", now, now].map(q).join(", ")});`,
     ...rows.map(
       (r) =>
-        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
+        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, merchant, external_id, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, r.merchant ?? null, null, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
     ),
-    ...[...rollups].map(([key, a]) => {
-      const [currency, day] = key.split("|");
-      return `INSERT INTO daily_rollups (user_id, currency, day, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, a.n, a.credit, a.debit].map(q).join(", ")});`;
+    // Rollups derived from the rows just written, keyed like src/analytics/time-key.ts (quarter-hour buckets).
+    ...["daily_rollups", "merchant_rollups"].map((table) => {
+      const merchant = table === "merchant_rollups";
+      return `INSERT INTO ${table} (user_id, currency, day, category_id, ${merchant ? "merchant, " : ""}tx_count, credit_minor, debit_minor)
+  SELECT user_id, currency, ${TIME_KEY}, '', ${merchant ? "MIN(merchant), " : ""}COUNT(*),
+    SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END), SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END)
+  FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3${merchant ? ", merchant COLLATE NOCASE" : ""};`;
     }),
-    // Counter ahead of any snapshot: the first read answers from the rollups and queues a recompute.
+    // Counter ahead of any snapshot and any detection: the first analytics or recurring read answers from
+    // what is stored and queues the consumer, which computes the snapshot and detects the streams.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,
   ];
   return { sql: statements.join("\n"), count: rows.length };

@@ -107,19 +107,28 @@ export interface StreamFilters {
   transaction_type?: "credit" | "debit";
 }
 
-/** The read: one query on the caller's stored streams; status and missed judged as of today in `zone`. */
+/**
+ * The read: one query on the caller's stored streams, with the counter values that say whether they lag
+ * (then the handler queues a detection, as the analytics read does for a lagging snapshot). `status` and
+ * `missed` are judged as of today in `zone`.
+ */
 export async function readStreams(db: Database, userId: string, zone: string, filters: StreamFilters, now = Date.now()) {
-  const rows = await db.all<{ body: string }>(sql`
-    SELECT body FROM recurring_streams WHERE user_id = ${userId}
-    ${filters.transaction_type ? sql`AND transaction_type = ${filters.transaction_type}` : sql``} ORDER BY id`);
+  const rows = await db.all<{ body: string | null; detected: number | null; current: number }>(sql`
+    SELECT s.body, r.version AS detected, a.version AS current
+    FROM analytics_state a
+      LEFT JOIN recurring_state r ON r.user_id = a.user_id
+      LEFT JOIN recurring_streams s ON s.user_id = a.user_id
+        ${filters.transaction_type ? sql`AND s.transaction_type = ${filters.transaction_type}` : sql``}
+    WHERE a.user_id = ${userId}`);
   const today = localDate(now, zone);
-  return rows
-    .map((r) => {
-      const stream = JSON.parse(r.body) as StoredStream;
-      return { ...omit(stream, ["interval_days", "tolerance_days"]), ...asOf(stream, today) };
-    })
+  const streams = rows
+    .flatMap((r) => (r.body === null ? [] : [JSON.parse(r.body) as StoredStream]))
+    .map((stream) => ({ ...omit(stream, ["interval_days", "tolerance_days"]), ...asOf(stream, today) }))
     .filter((s) => filters.status === undefined || s.status === filters.status)
     .sort((a, b) => (a.key !== b.key ? (a.key < b.key ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const first = rows[0];
+  const laggingVersion = first && (first.detected ?? -1) < first.current ? first.current : null;
+  return { streams, laggingVersion };
 }
 
 /** Users whose stored streams lag their analytics counter (a lost message), for the cron sweep. */
