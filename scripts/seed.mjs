@@ -78,9 +78,7 @@ function seedSql() {
       "recurring_state",
       "transactions",
       "idempotency_keys",
-    ].map(
-      (table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`,
-    ),
+    ].map((table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`),
     `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
     `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
     `INSERT INTO users (id, username, full_name, email, password_hash, token_version, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, "America/New_York", "monday", now, now].map(q).join(", ")});`,
