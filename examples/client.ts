@@ -44,6 +44,7 @@ async function main(): Promise<void> {
 
   // Idempotency-Key makes a retried create safe: the same key and body replay the first answer.
   const createRes = await authed.api.v1.transaction.create.$post({
+    query: {},
     header: { "idempotency-key": crypto.randomUUID() },
     json: {
       transaction_amount: "125.50",

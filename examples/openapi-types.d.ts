@@ -815,11 +815,7 @@ export interface components {
              * @example cat_0k7m3q9x2c4v6b8n1p5r7t9w3y
              */
             category_id?: string | null;
-            /**
-             * @description Stored trimmed with inner whitespace collapsed to one space; 1-128 characters after that
-             * @example Corner Grocery
-             */
-            merchant?: string;
+            merchant?: string | null;
             /**
              * @description Up to 10 distinct tags, each 1-32 of a-z, 0-9, _ and -; stored lower-case, a repeat stored once
              * @example [
@@ -966,11 +962,7 @@ export interface components {
              * @example cat_0k7m3q9x2c4v6b8n1p5r7t9w3y
              */
             category_id?: string | null;
-            /**
-             * @description Stored trimmed with inner whitespace collapsed to one space; 1-128 characters after that
-             * @example Corner Grocery
-             */
-            merchant?: string;
+            merchant?: string | null;
             /**
              * @description Replaces the tags; null or [] clears them
              * @example [
@@ -2540,6 +2532,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -2693,6 +2703,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -4859,6 +4887,24 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Conflicts with the current state",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */

@@ -51,6 +51,24 @@ CREATE INDEX `transactions_user_category_date_id` ON `transactions` (`user_id`, 
 --> statement-breakpoint
 CREATE INDEX `transactions_user_merchant_date_id` ON `transactions` (`user_id`, "merchant" COLLATE NOCASE, `transaction_date`, `id`);
 --> statement-breakpoint
+-- A transaction's category is always one of its owner's. Writes check the body's category (and the rules'
+-- categories) before their batch, so a category deleted between that check and the batch would leave a
+-- dangling category_id; these triggers fail the whole batch instead (the API answers 409, retry). The other
+-- side, deleting a category that rows still use, is guarded in the DELETE itself (NOT EXISTS).
+CREATE TRIGGER `transactions_category_on_insert` BEFORE INSERT ON `transactions`
+WHEN NEW.category_id IS NOT NULL
+	AND NOT EXISTS (SELECT 1 FROM categories WHERE id = NEW.category_id AND user_id = NEW.user_id)
+BEGIN
+	SELECT RAISE(ABORT, 'category_missing');
+END;
+--> statement-breakpoint
+CREATE TRIGGER `transactions_category_on_update` BEFORE UPDATE OF category_id ON `transactions`
+WHEN NEW.category_id IS NOT NULL AND NEW.category_id IS NOT OLD.category_id
+	AND NOT EXISTS (SELECT 1 FROM categories WHERE id = NEW.category_id AND user_id = NEW.user_id)
+BEGIN
+	SELECT RAISE(ABORT, 'category_missing');
+END;
+--> statement-breakpoint
 -- daily_rollups gains category_id in its primary key: SQLite cannot change a key in place, so the
 -- table is rebuilt. Existing rows are all uncategorised (''), so the copy is exact.
 CREATE TABLE `daily_rollups_new` (

@@ -30,16 +30,10 @@ function* yearOfTransactions(end) {
     const at = (hour) => `${date}T${String(hour).padStart(2, "0")}:${String(Math.floor(random() * 60)).padStart(2, "0")}:00.000Z`;
     const dom = day.getUTCDate();
     const weekday = day.getUTCDay();
-    const monthEnd = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate() === dom;
-    // Recurring streams for GET /transaction/recurring: a salary, rent and three subscriptions (one at month
-    // ends, one that got dearer). Times are UTC; the demo user's zone is America/New_York.
-    if (dom === 1) yield { date: at(14), amount: 520000, type: "credit", description: "Salary", merchant: "Acme Corp" };
-    if (dom === 2) yield { date: at(15), amount: 175000, type: "debit", description: "Rent" };
-    if (dom === 5) yield { date: at(13), amount: cents(60, 140), type: "debit", description: "Electricity and water" };
-    if (dom === 12) yield { date: at(12), amount: 1599, type: "debit", description: "Music subscription", merchant: "Spotify" };
-    if (dom === 15)
-      yield { date: at(16), amount: day.getUTCMonth() >= 6 ? 1799 : 1549, type: "debit", description: "NETFLIX.COM", merchant: "Netflix" };
-    if (monthEnd) yield { date: at(17), amount: 3900, type: "debit", description: "Gym membership", merchant: "City Gym" };
+    if (dom === 1) yield { date: at(9), amount: 520000, type: "credit", description: "Salary" };
+    if (dom === 2) yield { date: at(10), amount: 175000, type: "debit", description: "Rent" };
+    if (dom === 5) yield { date: at(8), amount: cents(60, 140), type: "debit", description: "Electricity and water" };
+    if (dom === 12) yield { date: at(7), amount: 1599, type: "debit", description: "Music subscription" };
     if (dom === 20 && random() < 0.5) yield { date: at(15), amount: cents(50, 400), type: "credit", description: "Freelance invoice" };
     if (weekday === 6) yield { date: at(11), amount: cents(45, 160), type: "debit", description: "Groceries" };
     if (weekday >= 1 && weekday <= 5 && random() < 0.6) yield { date: at(8), amount: cents(3, 6), type: "debit", description: "Coffee" };
@@ -51,8 +45,67 @@ function* yearOfTransactions(end) {
         description: pick(["Restaurant", "Books", "Pharmacy", "Taxi", "Cinema"]),
       };
     if (random() < 0.02) yield { date: at(13), amount: cents(80, 600), type: "debit", description: "Travel", currency: "EUR" };
+    if (dom === 3) yield { date: at(12), amount: 50000, type: "debit", description: "Savings transfer" };
+    // More recurring streams for GET /transaction/recurring (with the salary, rent and music above): one at month
+    // ends and one that got dearer halfway through the year. Times are UTC; the demo user's zone is America/New_York.
+    if (dom === 15) yield { date: at(16), amount: day.getUTCMonth() >= 6 ? 1799 : 1549, type: "debit", description: "NETFLIX.COM" };
+    if (new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate() === dom)
+      yield { date: at(17), amount: 3900, type: "debit", description: "Gym membership" };
   }
 }
+
+// Demo categories (one level of nesting; Transfers excluded from analytics), merchants and rules.
+const cat = (key) => `cat_demo${key.padEnd(22, "0")}`;
+const CATEGORIES = [
+  { key: "income", name: "Income", parent: null },
+  { key: "housing", name: "Housing", parent: null },
+  { key: "utilities", name: "Utilities", parent: "housing" },
+  { key: "food", name: "Food", parent: null },
+  { key: "groceries", name: "Groceries", parent: "food" },
+  { key: "coffee", name: "Coffee", parent: "food" },
+  { key: "eatingout", name: "Eating out", parent: "food" },
+  { key: "leisure", name: "Leisure", parent: null },
+  { key: "travel", name: "Travel", parent: null },
+  { key: "transfers", name: "Transfers", parent: null, exclude: true },
+];
+const LABELS = {
+  Salary: ["income", "Acme Corp"],
+  Rent: ["housing", "City Apartments"],
+  "Electricity and water": ["utilities", "City Utilities"],
+  "Music subscription": ["leisure", "Spotify"],
+  "Freelance invoice": ["income", null],
+  Groceries: ["groceries", "Corner Grocery"],
+  Coffee: ["coffee", "Blue Bottle"],
+  Restaurant: ["eatingout", "Trattoria Roma"],
+  Books: ["leisure", "Bookshop"],
+  Pharmacy: [null, "Pharmacy Plus"],
+  Taxi: ["travel", "Uber"],
+  Cinema: ["leisure", "Odeon"],
+  Travel: ["travel", "Air Europa"],
+  "Savings transfer": ["transfers", null],
+  "NETFLIX.COM": ["leisure", "Netflix"],
+  "Gym membership": ["leisure", "City Gym"],
+};
+const RULES = [
+  {
+    name: "Coffee shops",
+    conditions: [{ field: "description", op: "contains", value: "coffee" }],
+    actions: [{ set_category: cat("coffee") }, { set_merchant: "Blue Bottle" }],
+  },
+  {
+    name: "Groceries",
+    conditions: [{ field: "merchant", op: "equals", value: "Corner Grocery" }],
+    actions: [{ set_category: cat("groceries") }, { add_tag: "weekly" }],
+  },
+  {
+    name: "Big spend",
+    conditions: [
+      { field: "amount", op: "gte", value: "500" },
+      { field: "transaction_type", op: "equals", value: "debit" },
+    ],
+    actions: [{ add_tag: "big" }],
+  },
+];
 
 const TIME_KEY =
   "CASE WHEN date_only = 1 THEN substr(transaction_date, 1, 10) ELSE substr(transaction_date, 1, 14) || printf('%02d', (CAST(substr(transaction_date, 15, 2) AS INTEGER) / 15) * 15) END";
@@ -66,6 +119,13 @@ function seedSql() {
     currency: "USD",
     status: random() < 0.03 ? "pending" : "success",
     ...t,
+    category: LABELS[t.description]?.[0] ? cat(LABELS[t.description][0]) : null,
+    merchant: LABELS[t.description]?.[1] ?? null,
+    // The tags the demo rules would add (Groceries: "weekly", Big spend: "big").
+    tags: JSON.stringify([
+      ...(LABELS[t.description]?.[1] === "Corner Grocery" ? ["weekly"] : []),
+      ...(t.amount >= 50000 && t.type === "debit" ? ["big"] : []),
+    ]),
   }));
   const statements = [
     // Replacing the demo user: its rows go first (D1 enforces the foreign keys).
@@ -77,22 +137,32 @@ function seedSql() {
       "recurring_streams",
       "recurring_state",
       "transactions",
+      "rules",
+      "categories",
       "idempotency_keys",
     ].map((table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`),
     `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
     `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
     `INSERT INTO users (id, username, full_name, email, password_hash, token_version, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, "America/New_York", "monday", now, now].map(q).join(", ")});`,
+    ...CATEGORIES.map(
+      (c) =>
+        `INSERT INTO categories (id, user_id, name, parent_id, color, exclude_from_analytics, created_at, updated_at) VALUES (${[cat(c.key), DEMO.id, c.name, c.parent ? cat(c.parent) : null, null, c.exclude ? 1 : 0, now, now].map(q).join(", ")});`,
+    ),
+    ...RULES.map(
+      (r, i) =>
+        `INSERT INTO rules (id, user_id, name, position, active, match, conditions, actions, stop_processing, created_at, updated_at) VALUES (${[`rul_demo${String(i).padStart(22, "0")}`, DEMO.id, r.name, i * 10, 1, "all", JSON.stringify(r.conditions), JSON.stringify(r.actions), 0, now, now].map(q).join(", ")});`,
+    ),
     ...rows.map(
       (r) =>
-        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, merchant, external_id, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, r.merchant ?? null, null, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
+        `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, category_id, merchant, tags, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, r.category, r.merchant, r.tags, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
     ),
     // Rollups derived from the rows just written, keyed like src/analytics/time-key.ts (quarter-hour buckets).
     ...["daily_rollups", "merchant_rollups"].map((table) => {
       const merchant = table === "merchant_rollups";
       return `INSERT INTO ${table} (user_id, currency, day, category_id, ${merchant ? "merchant, " : ""}tx_count, credit_minor, debit_minor)
-  SELECT user_id, currency, ${TIME_KEY}, '', ${merchant ? "MIN(merchant), " : ""}COUNT(*),
+  SELECT user_id, currency, ${TIME_KEY}, COALESCE(category_id, ''), ${merchant ? "MIN(merchant), " : ""}COUNT(*),
     SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END), SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END)
-  FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3${merchant ? ", merchant COLLATE NOCASE" : ""};`;
+  FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4${merchant ? ", merchant COLLATE NOCASE" : ""};`;
     }),
     // Counter ahead of any snapshot and any detection: the first analytics or recurring read answers from
     // what is stored and queues the consumer, which computes the snapshot and detects the streams.

@@ -264,7 +264,8 @@ describe("happy", () => {
       expect(await importJson(user, file, 201)).toEqual({ dry_run: false, rows: 3, added: 3, duplicates: 0, errors: [] });
 
       const records = await listAll(user);
-      const labels = ["category_id", "merchant", "tags"]; // issue 14, tested on their own
+      // (category_id, merchant and tags are covered in categories-rules.test.ts.)
+      const labels = ["category_id", "merchant", "tags"];
       expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at", ...labels]))).toEqual([
         {
           transaction_date: "2026-03-03T00:00:00.000Z",
@@ -385,7 +386,6 @@ describe("happy", () => {
           transaction_date: r.transaction_date.slice(0, 10),
           description: r.description ?? "",
           external_id: r.external_id ?? "",
-          // Issue 14's labels: empty cells when unset, tags joined by ";".
           category_id: "",
           merchant: "",
           tags: "",

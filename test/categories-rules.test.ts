@@ -2,6 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recomputeSnapshot } from "../src/analytics/analytics.service";
 import { getDb } from "../src/db/client";
+import { ApiError } from "../src/lib/problem";
+import { insertTransactions } from "../src/transactions/insert";
+import { loadLabelContext } from "../src/transactions/labelling";
+import { buildRow } from "../src/transactions/transactions.service";
 import { authed, call, createTransaction, jsonInit, newUser, type TestUser } from "./helpers";
 import { expectProblem, json, validationPaths } from "./support/http";
 import { rollupsAndTruth } from "./support/rollups";
@@ -459,5 +463,34 @@ describe("analytics by category", () => {
     const a = await newUser("ana");
     const b = await newUser("ana");
     await expectProblem(await get(b, `/api/v1/transaction/analytics/${a.id}`), 403);
+  });
+});
+
+describe("category deleted while a write uses it", () => {
+  it("the write batch fails with a 409 and leaves no dangling category_id (create path, and the SQL invariant)", async () => {
+    const u = await newUser("race");
+    const doomed = await category(u, { name: "Doomed" });
+    const db = getDb(env.DB);
+    // The create path up to its check: the label context still holds the category ...
+    const context = await loadLabelContext(db, u.id, true);
+    const { row } = buildRow(u.id, { transaction_amount: "5.00", transaction_type: "debit", category_id: doomed.id }, context);
+    // ... then the category goes (no transaction uses it yet, so the delete is allowed) before the batch runs.
+    expect(await json(await del(u, `/api/v1/categories/${doomed.id}`), 200)).toEqual({ message: "success", id: doomed.id });
+    const failed = await insertTransactions(db, u.id, [row]).catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).code).toBe("conflict");
+    expect(await list(u, "")).toEqual([]);
+    await expectRollupsExact(u);
+
+    // The invariant holds for every write in SQL: no insert or update may name a category that is not the owner's.
+    const other = await newUser("race");
+    const theirs = await category(other, { name: "Theirs" });
+    const mine = await createTransaction(u.token, { transaction_amount: "1.00", transaction_type: "debit" });
+    const setCategory = (id: string) => env.DB.prepare("UPDATE transactions SET category_id = ? WHERE id = ?").bind(id, mine.id).run();
+    await expect(setCategory(doomed.id)).rejects.toThrow(/category_missing/);
+    await expect(setCategory(theirs.id)).rejects.toThrow(/category_missing/);
+    const kept = await category(u, { name: "Kept" });
+    await setCategory(kept.id);
+    expect((await list(u, `category_id=${kept.id}`)).map((t) => t.id)).toEqual([mine.id]);
   });
 });

@@ -6,6 +6,7 @@ import type { Database } from "../db/client";
 import { categories } from "../db/schema";
 import { newId } from "../lib/ids";
 import { ApiError, validationError } from "../lib/problem";
+import { guardCategoryRace } from "../transactions/labelling";
 import { reassignCategoryStatements } from "../transactions/relabel";
 import { type CategoryBody, MAX_CATEGORIES_PER_USER } from "./categories.schemas";
 
@@ -176,18 +177,21 @@ export async function deleteCategory(
           action: "transaction.recategorize",
           details: { deleted_category_id: id },
         });
-  const results = await runBatch(db, [
-    ...moves,
-    sql`DELETE FROM categories WHERE id = ${id} AND user_id = ${userId}
+  // guardCategoryRace: the reassign_to target deleted meanwhile fails the batch (409).
+  const results = await guardCategoryRace(
+    runBatch(db, [
+      ...moves,
+      sql`DELETE FROM categories WHERE id = ${id} AND user_id = ${userId}
       AND NOT EXISTS (SELECT 1 FROM categories WHERE user_id = ${userId} AND parent_id = ${id})
       AND NOT EXISTS (SELECT 1 FROM transactions WHERE user_id = ${userId} AND category_id = ${id})`,
-    auditInsert(
-      audit,
-      { userId, action: "category.delete", targetId: id, details: { reassign_to: reassignTo ?? null } },
-      sql`NOT EXISTS (SELECT 1 FROM categories WHERE id = ${id})`,
-    ),
-    bumpVersion(userId),
-  ]);
+      auditInsert(
+        audit,
+        { userId, action: "category.delete", targetId: id, details: { reassign_to: reassignTo ?? null } },
+        sql`NOT EXISTS (SELECT 1 FROM categories WHERE id = ${id})`,
+      ),
+      bumpVersion(userId),
+    ]),
+  );
   if (results[moves.length]?.meta.changes !== 1) {
     throw new ApiError("conflict", "The category gained children or transactions meanwhile; retry");
   }

@@ -21,6 +21,8 @@ const SeedBody = z.strictObject({
   count: z.number().int().min(1).max(200_000),
   days: z.number().int().min(1).max(3650).default(1000),
   start_date: z.iso.date().default("2024-01-01"),
+  category_ids: z.array(z.string()).max(100).default([]),
+  merchants: z.number().int().min(0).max(10_000).default(0),
 });
 
 /**
@@ -40,6 +42,8 @@ export const devRouter = new Hono<AppEnv>()
       count: o.count,
       days: o.days,
       startDate: o.start_date,
+      categoryIds: o.category_ids,
+      merchants: o.merchants,
     });
     return c.json({ inserted: o.count, version, ms: Date.now() - started });
   })

@@ -5,9 +5,9 @@ import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
 import { keyset, toPage } from "../lib/keyset";
-import { loadLabelContext, withoutDeletedCategories } from "../transactions/labelling";
+import { guardCategoryRace, loadLabelContext, withoutDeletedCategories } from "../transactions/labelling";
 import { type Relabel, relabelStatements } from "../transactions/relabel";
-import { applyRule, type Rule } from "./evaluate";
+import { applyRule, compileRule, type Rule } from "./evaluate";
 
 /** Rows read and (when changed) rewritten per D1 batch. */
 export const APPLY_PAGE_ROWS = 500;
@@ -41,7 +41,8 @@ export async function applyRuleToRange(
   options: { dryRun: boolean; cursor?: string; maxRows: number; audit: AuditContext },
 ): Promise<ApplyProgress> {
   const { categoryIds } = await loadLabelContext(db, userId, false);
-  const rule = withoutDeletedCategories(storedRule, categoryIds);
+  // Compiled once for the whole range, not once per row.
+  const rule = compileRule(withoutDeletedCategories(storedRule, categoryIds));
   const progress: ApplyProgress = { matched: 0, changed: 0, cursor: options.cursor ?? null, analyticsVersion: 0 };
   let scanned = 0;
   do {
@@ -83,7 +84,7 @@ export async function applyRuleToRange(
         action: "transaction.rule_apply",
         details: { rule_id: rule.id },
       });
-      const results = await runBatch(db, [...statements, bumpVersion(userId)]);
+      const results = await guardCategoryRace(runBatch(db, [...statements, bumpVersion(userId)]));
       // The UPDATE is the statement after the four rollup removals.
       progress.changed += results[4]?.meta.changes ?? 0;
       progress.analyticsVersion = versionFrom(results.at(-1));

@@ -117,16 +117,11 @@ function parseDecimal(text: string): { units: bigint; scale: number } | null {
 /** Sign of (amount in minor units of `currency`) − (decimal value), exactly. */
 export function compareAmount(amountMinor: bigint, currency: string, value: string): -1 | 0 | 1 | null {
   const decimal = parseDecimal(value);
-  if (!decimal) return null;
-  const digits = currencyDigits(currency);
-  const scale = Math.max(digits, decimal.scale);
-  const left = amountMinor * 10n ** BigInt(scale - digits);
-  const right = decimal.units * 10n ** BigInt(scale - decimal.scale);
-  return left < right ? -1 : left > right ? 1 : 0;
+  return decimal ? compareParsed(amountMinor, currency, decimal) : null;
 }
 
 /** Folded text of the draft's fields, computed once per draft rather than once per condition. */
-class FoldedDraft {
+export class FoldedDraft {
   private readonly cache = new Map<"description" | "merchant", string | null>();
   constructor(private readonly draft: TransactionDraft) {}
   text(field: "description" | "merchant"): string | null {
@@ -138,61 +133,121 @@ class FoldedDraft {
   }
 }
 
-function textMatches(subject: string | null, op: RuleOp, value: string): boolean {
-  if (subject === null) return false;
-  const needle = foldText(value);
-  switch (op) {
-    case "contains":
-      return subject.includes(needle);
-    case "equals":
-      return subject === needle;
-    case "starts_with":
-      return subject.startsWith(needle);
-    case "ends_with":
-      return subject.endsWith(needle);
-    default:
-      return false;
-  }
+/** A condition with its value folded (text) or parsed (amount) once: a test of one draft. */
+type CompiledCondition = (draft: TransactionDraft, folded: FoldedDraft) => boolean;
+
+const TEXT_TESTS: Partial<Record<RuleOp, (subject: string, needle: string) => boolean>> = {
+  contains: (subject, needle) => subject.includes(needle),
+  equals: (subject, needle) => subject === needle,
+  starts_with: (subject, needle) => subject.startsWith(needle),
+  ends_with: (subject, needle) => subject.endsWith(needle),
+};
+
+const SIGN_TESTS: Partial<Record<RuleOp, (sign: -1 | 0 | 1) => boolean>> = {
+  equals: (sign) => sign === 0,
+  gt: (sign) => sign > 0,
+  gte: (sign) => sign >= 0,
+  lt: (sign) => sign < 0,
+  lte: (sign) => sign <= 0,
+};
+
+const never: CompiledCondition = () => false;
+
+/** Sign of (amount in minor units of `currency`) − (an already parsed decimal), exactly. */
+function compareParsed(amountMinor: bigint, currency: string, decimal: { units: bigint; scale: number }): -1 | 0 | 1 {
+  const digits = currencyDigits(currency);
+  const scale = Math.max(digits, decimal.scale);
+  const left = amountMinor * 10n ** BigInt(scale - digits);
+  const right = decimal.units * 10n ** BigInt(scale - decimal.scale);
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
-function amountMatches(draft: TransactionDraft, op: RuleOp, value: string): boolean {
-  const sign = compareAmount(draft.amount_minor, draft.currency, value);
-  if (sign === null) return false;
-  switch (op) {
-    case "equals":
-      return sign === 0;
-    case "gt":
-      return sign > 0;
-    case "gte":
-      return sign >= 0;
-    case "lt":
-      return sign < 0;
-    case "lte":
-      return sign <= 0;
-    default:
-      return false;
-  }
-}
-
-function conditionMatches(condition: RuleCondition, draft: TransactionDraft, folded: FoldedDraft): boolean {
+function compileCondition(condition: RuleCondition): CompiledCondition {
   const { field, op, value } = condition;
-  if (!OPS_BY_FIELD[field].includes(op)) return false;
+  if (!OPS_BY_FIELD[field].includes(op)) return never;
   switch (field) {
     case "description":
-    case "merchant":
-      return textMatches(folded.text(field), op, value);
-    case "amount":
-      return amountMatches(draft, op, value);
+    case "merchant": {
+      const test = TEXT_TESTS[op];
+      const needle = foldText(value);
+      if (!test) return never;
+      return (_draft, folded) => {
+        const subject = folded.text(field);
+        return subject !== null && test(subject, needle);
+      };
+    }
+    case "amount": {
+      const test = SIGN_TESTS[op];
+      const decimal = parseDecimal(value);
+      if (!test || !decimal) return never;
+      return (draft) => test(compareParsed(draft.amount_minor, draft.currency, decimal));
+    }
     case "currency":
-    case "transaction_type":
-      return draft[field].toLowerCase() === value.toLowerCase();
+    case "transaction_type": {
+      const expected = value.toLowerCase();
+      return (draft) => draft[field].toLowerCase() === expected;
+    }
   }
 }
 
-function ruleMatches(rule: Rule, draft: TransactionDraft, folded: FoldedDraft): boolean {
-  if (rule.conditions.length === 0) return false;
-  const test = (condition: RuleCondition) => conditionMatches(condition, draft, folded);
-  return rule.match === "all" ? rule.conditions.every(test) : rule.conditions.some(test);
+/**
+ * A rule prepared for evaluation: conditions compiled, actions normalised. Building it is the costly
+ * part (text folding, decimal parsing), so it is done once per request or batch, not once per row.
+ */
+export interface CompiledRule {
+  id: string;
+  name: string;
+  active: boolean;
+  stopProcessing: boolean;
+  matches: (draft: TransactionDraft, folded: FoldedDraft) => boolean;
+  setCategory: string | null;
+  /** The normalised merchant of set_merchant, or null when there is none (or it normalises to nothing valid). */
+  setMerchant: string | null;
+  /** The normalised tags of add_tag actions, in action order (invalid ones left out). */
+  addTags: string[];
+}
+
+/** Rules compiled and in evaluation order (see orderRules). */
+export interface RuleSet {
+  readonly compiled: readonly CompiledRule[];
+}
+
+export function compileRule(rule: Rule): CompiledRule {
+  const conditions = rule.conditions.map(compileCondition);
+  const setCategory = rule.actions.find((a) => "set_category" in a);
+  const setMerchant = rule.actions.find((a) => "set_merchant" in a);
+  const merchant = setMerchant && "set_merchant" in setMerchant ? normalizeMerchant(setMerchant.set_merchant) : null;
+  const addTags: string[] = [];
+  for (const action of rule.actions) {
+    if (!("add_tag" in action)) continue;
+    const tag = normalizeTag(action.add_tag);
+    if (tag.ok) addTags.push(tag.value);
+  }
+  return {
+    id: rule.id,
+    name: rule.name,
+    active: rule.active,
+    stopProcessing: rule.stop_processing,
+    // A rule with no conditions never matches.
+    matches:
+      conditions.length === 0
+        ? never
+        : rule.match === "all"
+          ? (draft, folded) => conditions.every((test) => test(draft, folded))
+          : (draft, folded) => conditions.some((test) => test(draft, folded)),
+    setCategory: setCategory && "set_category" in setCategory ? setCategory.set_category : null,
+    setMerchant: merchant?.ok ? merchant.value : null,
+    addTags,
+  };
+}
+
+/** Orders and compiles rules once, for every transaction of a request or batch. */
+export function compileRules(rules: readonly Rule[]): RuleSet {
+  return { compiled: orderRules(rules).map(compileRule) };
+}
+
+function isRuleSet(rules: readonly Rule[] | RuleSet): rules is RuleSet {
+  return "compiled" in rules;
 }
 
 /** Which fields may no longer be changed by the actions of the rules still to run. */
@@ -202,25 +257,16 @@ interface Locks {
 }
 
 /** Applies one rule's actions to `draft` (in place), honouring and updating `locks`. */
-function runActions(rule: Rule, draft: TransactionDraft, locks: Locks, lockAfterSet: boolean): void {
-  const setCategory = rule.actions.find((a) => "set_category" in a);
-  const setMerchant = rule.actions.find((a) => "set_merchant" in a);
-  if (setCategory && "set_category" in setCategory && !locks.category) {
-    draft.category_id = setCategory.set_category;
+function runActions(rule: CompiledRule, draft: TransactionDraft, locks: Locks, lockAfterSet: boolean): void {
+  if (rule.setCategory !== null && !locks.category) {
+    draft.category_id = rule.setCategory;
     locks.category = lockAfterSet;
   }
-  if (setMerchant && "set_merchant" in setMerchant && !locks.merchant) {
-    const merchant = normalizeMerchant(setMerchant.set_merchant);
-    if (merchant.ok) {
-      draft.merchant = merchant.value;
-      locks.merchant = lockAfterSet;
-    }
+  if (rule.setMerchant !== null && !locks.merchant) {
+    draft.merchant = rule.setMerchant;
+    locks.merchant = lockAfterSet;
   }
-  for (const action of rule.actions) {
-    if (!("add_tag" in action)) continue;
-    const tag = normalizeTag(action.add_tag);
-    if (tag.ok) draft.tags = addTag(draft.tags, tag.value);
-  }
+  for (const tag of rule.addTags) draft.tags = addTag(draft.tags, tag);
 }
 
 function copyDraft(draft: TransactionDraft): TransactionDraft {
@@ -235,24 +281,26 @@ export function orderRules<R extends Pick<Rule, "position" | "id">>(rules: reado
 /**
  * Runs the active rules over a transaction about to be created (create, bulk, import, POST /rules/test).
  * Returns the draft as it would be stored (the input is not modified) and the rules that matched, in order.
+ * Pass a RuleSet (compileRules) when labelling many transactions with the same rules.
  */
 export function applyRules(
-  rules: readonly Rule[],
+  rules: readonly Rule[] | RuleSet,
   draft: TransactionDraft,
   options: ApplyRulesOptions = {},
 ): { draft: TransactionDraft; matched: MatchedRule[] } {
+  const ruleSet = isRuleSet(rules) ? rules : compileRules(rules);
   const result = copyDraft(draft);
   const folded = new FoldedDraft(draft);
   const locks: Locks = { category: options.explicit?.category ?? false, merchant: options.explicit?.merchant ?? false };
   const matched: MatchedRule[] = [];
-  for (const rule of orderRules(rules)) {
+  for (const rule of ruleSet.compiled) {
     if (!rule.active) continue;
     // Conditions see the transaction as submitted, not as changed by earlier rules: the outcome cannot depend
     // on one rule's set_merchant feeding another's merchant condition.
-    if (!ruleMatches(rule, draft, folded)) continue;
+    if (!rule.matches(draft, folded)) continue;
     matched.push({ id: rule.id, name: rule.name });
     runActions(rule, result, locks, true);
-    if (rule.stop_processing) break;
+    if (rule.stopProcessing) break;
   }
   return { draft: result, matched };
 }
@@ -260,11 +308,16 @@ export function applyRules(
 /**
  * POST /rules/{id}/apply: one rule over an existing transaction, overwriting every field its actions name
  * (regardless of `active`: applying is an explicit request). `changed` says whether the stored record differs.
+ * Pass a CompiledRule (compileRule) when applying it to many transactions.
  */
-export function applyRule(rule: Rule, draft: TransactionDraft): { draft: TransactionDraft; matched: boolean; changed: boolean } {
-  if (!ruleMatches(rule, draft, new FoldedDraft(draft))) return { draft: copyDraft(draft), matched: false, changed: false };
+export function applyRule(
+  rule: Rule | CompiledRule,
+  draft: TransactionDraft,
+): { draft: TransactionDraft; matched: boolean; changed: boolean } {
+  const compiled = "matches" in rule ? rule : compileRule(rule);
+  if (!compiled.matches(draft, new FoldedDraft(draft))) return { draft: copyDraft(draft), matched: false, changed: false };
   const result = copyDraft(draft);
-  runActions(rule, result, { category: false, merchant: false }, false);
+  runActions(compiled, result, { category: false, merchant: false }, false);
   const changed =
     result.category_id !== draft.category_id ||
     result.merchant !== draft.merchant ||

@@ -95,6 +95,6 @@ export const applyRule = createRoute({
   responses: {
     200: jsonContent(ApplyRuleResultSchema, "Done"),
     202: jsonContent(ApplyRuleResultSchema, "Started; the rest is applied through the queue"),
-    ...problemResponses("unauthorized", "not_found", "validation_failed"),
+    ...problemResponses("unauthorized", "not_found", "conflict", "validation_failed"),
   },
 });

@@ -3,6 +3,7 @@ import { bumpVersion, versionFrom } from "../analytics/analytics.service";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { transactions } from "../db/schema";
+import { guardCategoryRace } from "./labelling";
 import { addToRollups } from "./rollups";
 
 type Row = typeof transactions.$inferSelect;
@@ -40,7 +41,7 @@ export async function insertTransactions(db: Database, userId: string, rows: rea
       ),
     ),
   );
-  const results = await runBatch(db, [...inserts, ...rollups, ...(audit ?? []), bumpVersion(userId)]);
+  const results = await guardCategoryRace(runBatch(db, [...inserts, ...rollups, ...(audit ?? []), bumpVersion(userId)]));
   const inserted = new Set<string>();
   for (const result of results.slice(0, inserts.length)) {
     for (const r of result.results as { id: string }[]) inserted.add(r.id);

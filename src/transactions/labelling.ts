@@ -1,15 +1,15 @@
 import { sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
-import { validationError } from "../lib/problem";
-import { applyRules, type MatchedRule, type Rule } from "../rules/evaluate";
+import { ApiError, validationError } from "../lib/problem";
+import { applyRules, compileRules, type MatchedRule, type Rule, type RuleSet } from "../rules/evaluate";
 import { type RuleRow, ruleFromRow } from "../rules/rules.store";
 
 /** What a transaction write needs besides the body: the user's category ids and active rules. */
 export interface LabelContext {
   categoryIds: Set<string>;
-  /** Active rules in evaluation order, actions naming a deleted category left out. Empty when rules are skipped. */
-  rules: Rule[];
+  /** Active rules, compiled once for every transaction of the request, actions naming a deleted category left out. Empty when rules are skipped. */
+  rules: RuleSet;
 }
 
 /** One round trip (one consistent read): the category ids and, unless skipped, the active rules. */
@@ -21,7 +21,8 @@ export async function loadLabelContext(db: Database, userId: string, withRules: 
       : sql`SELECT * FROM rules WHERE false`,
   ]);
   const categoryIds = new Set(((categories?.results ?? []) as { id: string }[]).map((r) => r.id));
-  return { categoryIds, rules: ((rules?.results ?? []) as RuleRow[]).map((r) => withoutDeletedCategories(ruleFromRow(r), categoryIds)) };
+  const active = ((rules?.results ?? []) as RuleRow[]).map((r) => withoutDeletedCategories(ruleFromRow(r), categoryIds));
+  return { categoryIds, rules: compileRules(active) };
 }
 
 /** A rule whose set_category names a category deleted since: that action is skipped, the others still run. */
@@ -44,6 +45,20 @@ export interface Labels {
   merchant: string | null;
   tags: string[];
   matched: MatchedRule[];
+}
+
+/**
+ * Runs a write batch that sets category_id. A category checked before the batch but deleted before it ran
+ * makes the triggers of migration 0006 fail the whole batch ("category_missing"): a 409, retry.
+ */
+export async function guardCategoryRace<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const text = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);
+    if (text.includes("category_missing")) throw new ApiError("conflict", "A category this write uses was deleted meanwhile; retry");
+    throw err;
+  }
 }
 
 /** A body's category, which must be one of the caller's (a 422 naming the field otherwise). */

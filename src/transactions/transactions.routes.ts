@@ -129,7 +129,7 @@ export const bulkCreateTransactions = createRoute({
   responses: {
     201: jsonContent(BulkResultSchema, "At least one transaction was stored"),
     200: jsonContent(BulkResultSchema, "Nothing new was stored (all duplicates or invalid)"),
-    ...problemResponses("unauthorized", ...bodyErrors),
+    ...problemResponses("unauthorized", "conflict", ...bodyErrors),
   },
 });
 
@@ -160,7 +160,7 @@ export const importTransactions = createRoute({
   responses: {
     201: jsonContent(ImportResultSchema, "Rows were added"),
     200: jsonContent(ImportResultSchema, "Nothing was added (dry run, duplicates or errors only)"),
-    ...problemResponses("unauthorized", ...bodyErrors),
+    ...problemResponses("unauthorized", "conflict", ...bodyErrors),
   },
 });
 

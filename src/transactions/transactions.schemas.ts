@@ -79,7 +79,7 @@ const writableFields = {
     example: "cat_0k7m3q9x2c4v6b8n1p5r7t9w3y",
     description: "One of your categories (422 if unknown); null: uncategorised",
   }),
-  merchant: MerchantSchema.nullable(),
+  merchant: z.union([MerchantSchema, z.null()]),
   tags: TagsSchema,
 };
 

@@ -11,7 +11,7 @@ import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from 
 import { ApiError, validationError } from "../lib/problem";
 import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
-import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
+import { checkCategory, guardCategoryRace, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
 import { labelFilters } from "./list-filters";
 import { localRangeConditions } from "./local-range";
 import { addToRollups, removeFromRollups } from "./rollups";
@@ -191,22 +191,24 @@ export async function updateTransaction(
     const after = and(eq(transactions.id, id), eq(transactions.etag, next.etag)) as SQL;
     const updatedRow = { ...current, ...next };
     const removal = removeFromRollups(before);
-    const results = await runBatch(db, [
-      ...removal,
-      db.update(transactions).set(next).where(before),
-      ...addToRollups(after),
-      auditInsert(
-        audit,
-        {
-          userId,
-          action: "transaction.update",
-          targetId: id,
-          details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) },
-        },
-        sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
-      ),
-      bumpVersion(userId),
-    ]);
+    const results = await guardCategoryRace(
+      runBatch(db, [
+        ...removal,
+        db.update(transactions).set(next).where(before),
+        ...addToRollups(after),
+        auditInsert(
+          audit,
+          {
+            userId,
+            action: "transaction.update",
+            targetId: id,
+            details: { before: factsOf(current), after: factsOf(updatedRow), fields: Object.keys(patch) },
+          },
+          sql`EXISTS (SELECT 1 FROM transactions WHERE ${after})`,
+        ),
+        bumpVersion(userId),
+      ]),
+    );
     const updated = results[removal.length];
     if (updated?.meta.changes === 1) return { value: updatedRow, analyticsVersion: versionFrom(results.at(-1)) };
     if (ifMatch !== undefined && ifMatch !== "*")

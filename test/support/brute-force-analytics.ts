@@ -9,6 +9,8 @@ export interface RawRow {
   currency: string;
   transaction_type: string; // "credit" | "debit"
   date_only?: boolean; // a calendar date: its first 10 characters, in every zone
+  category_id?: string | null;
+  merchant?: string | null;
 }
 
 export interface LocalOptions {
@@ -27,7 +29,14 @@ function intlDate(instant: Date, zone: string): string {
   return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
 }
 
-const DIGITS: Record<string, number> = { USD: 2, JPY: 0, KWD: 3 };
+export interface RawCategory {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  exclude_from_analytics: number | boolean;
+}
+
+const DIGITS: Record<string, number> = { USD: 2, EUR: 2, JPY: 0, KWD: 3 };
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 function digitsOf(currency: string): number {
@@ -58,6 +67,8 @@ interface Tx {
   amount: bigint;
   currency: string;
   credit: boolean;
+  category: string | null;
+  merchant: string | null;
 }
 
 function toTx(row: RawRow, zone: string): Tx {
@@ -68,6 +79,8 @@ function toTx(row: RawRow, zone: string): Tx {
     amount: BigInt(row.amount_minor),
     currency: row.currency,
     credit: row.transaction_type === "credit",
+    category: row.category_id ?? null,
+    merchant: row.merchant ?? null,
   };
 }
 
@@ -87,12 +100,22 @@ function totals(txs: Tx[], currency: string) {
   };
 }
 
+const byName = (a: { name: string | null; id: string }, b: { name: string | null; id: string }) =>
+  (a.name ?? "") !== (b.name ?? "") ? ((a.name ?? "") < (b.name ?? "") ? -1 : 1) : a.id < b.id ? -1 : 1;
+
 /** The expected analytics body (without user_id, computed_at and stale). */
-export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?: string, local: LocalOptions = {}) {
+export function bruteForceAnalytics(
+  rows: readonly RawRow[],
+  requestedCurrency?: string,
+  categories: readonly RawCategory[] = [],
+  local: LocalOptions = {},
+) {
   const zone = local.zone ?? "UTC";
-  const all = rows
+  const excludedIds = new Set(categories.filter((c) => Boolean(c.exclude_from_analytics)).map((c) => c.id));
+  const everything = rows
     .map((row) => toTx(row, zone))
     .filter((t) => (local.from === undefined || t.day >= local.from) && (local.to === undefined || t.day <= local.to));
+  const all = everything.filter((t) => t.category === null || !excludedIds.has(t.category));
   const currencies = [...new Set(all.map((t) => t.currency))].sort();
   const countOf = (c: string) => all.filter((t) => t.currency === c).length;
 
@@ -131,6 +154,50 @@ export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?:
     return { month, transaction_count, total_credit, total_debit };
   });
 
+  const cur = currency;
+  const inCategory = (id: string | null) => mine.filter((t) => t.category === id);
+  const children = (id: string) => categories.filter((c) => c.parent_id === id).map((c) => c.id);
+  const shown = categories.filter(
+    (c) => !excludedIds.has(c.id) && (inCategory(c.id).length > 0 || children(c.id).some((k) => inCategory(k).length > 0)),
+  );
+  const byCategory: Record<string, unknown>[] = [...shown].sort(byName).map((c) => {
+    const own = totals(inCategory(c.id), cur);
+    const entry: Record<string, unknown> = {
+      category_id: c.id,
+      name: c.name,
+      parent_id: c.parent_id,
+      transaction_count: own.transaction_count,
+      total_credit: own.total_credit,
+      total_debit: own.total_debit,
+      average_transaction_value: own.average_transaction_value,
+    };
+    if (children(c.id).length > 0) {
+      const family = mine.filter((t) => t.category === c.id || children(c.id).includes(t.category ?? ""));
+      const { transaction_count, total_credit, total_debit } = totals(family, cur);
+      entry.including_children = { transaction_count, total_credit, total_debit };
+    }
+    return entry;
+  });
+  const none = totals(inCategory(null), cur);
+  byCategory.push({ category_id: null, name: null, parent_id: null, ...pick(none) });
+
+  const merchants = new Map<string, Tx[]>();
+  for (const t of mine)
+    if (t.merchant !== null) merchants.set(t.merchant.toLowerCase(), [...(merchants.get(t.merchant.toLowerCase()) ?? []), t]);
+  const topMerchants = [...merchants.values()]
+    .map((txs) => ({ merchant: txs[0]!.merchant!, txs, debit: txs.filter((t) => !t.credit).reduce((s, t) => s + t.amount, 0n) }))
+    .filter((m) => m.debit > 0n)
+    .sort((a, b) => (a.debit !== b.debit ? (a.debit > b.debit ? -1 : 1) : a.merchant < b.merchant ? -1 : 1))
+    .slice(0, 10)
+    .map((m) => ({ merchant: m.merchant, transaction_count: m.txs.length, total_debit: money(m.debit, cur) }));
+
+  const excluded = categories
+    .filter((c) => excludedIds.has(c.id))
+    .map((c) => ({ c, n: everything.filter((t) => t.currency === cur && t.category === c.id).length }))
+    .filter(({ n }) => n > 0)
+    .sort((a, b) => byName(a.c, b.c))
+    .map(({ c, n }) => ({ category_id: c.id, name: c.name, transaction_count: n }));
+
   return {
     currency,
     ...totals(mine, currency),
@@ -145,5 +212,17 @@ export function bruteForceAnalytics(rows: readonly RawRow[], requestedCurrency?:
     })),
     by_weekday: byWeekday,
     monthly,
+    by_category: byCategory,
+    top_merchants: topMerchants,
+    excluded,
+  };
+}
+
+function pick(t: ReturnType<typeof totals>) {
+  return {
+    transaction_count: t.transaction_count,
+    total_credit: t.total_credit,
+    total_debit: t.total_debit,
+    average_transaction_value: t.average_transaction_value,
   };
 }
