@@ -271,3 +271,38 @@ describe("analytics in the profile zone", () => {
     expect(omitKeys(await analytics(user, "?tz=Pacific/Kiritimati"), ["computed_at"])).toEqual(none);
   });
 });
+
+describe("extreme dates", () => {
+  it.each(["Pacific/Kiritimati", "Etc/GMT+12", "America/New_York"])(
+    "rows in the years 1000 and 9999 read in %s without error",
+    async (zone) => {
+      const user = await newUser("tz");
+      for (const date of ["1000-01-01T00:30:00Z", "9999-12-31T23:30:00Z", "1000-01-01"])
+        await createTransaction(user.token, { transaction_amount: "1.00", transaction_type: "debit", transaction_date: date });
+      const figures = await analytics(user, `?tz=${encodeURIComponent(zone)}`);
+      expect(figures.transaction_count).toBe(3);
+      expect(figures.monthly.reduce((n, m) => n + m.transaction_count, 0)).toBe(3);
+      expect(
+        (await analytics(user, `?tz=${encodeURIComponent(zone)}&from=1000-01-01&to=1000-01-31`)).transaction_count,
+      ).toBeGreaterThanOrEqual(1);
+    },
+  );
+});
+
+describe("extreme bounds", () => {
+  it.each(["Pacific/Kiritimati", "Etc/GMT+12"])("from=1000-01-01 and to=9999-12-31 in %s answer 200 with every row", async (zone) => {
+    const user = await newUser("tz");
+    for (const date of ["1000-01-01T12:00:00Z", "9999-12-31T11:00:00Z", "9999-12-31"])
+      await createTransaction(user.token, {
+        transaction_amount: "1.00",
+        transaction_type: "debit",
+        transaction_date: date,
+        description: date,
+      });
+    const q = `from=1000-01-01&to=9999-12-31&tz=${encodeURIComponent(zone)}`;
+    expect((await list(user, q)).length).toBe(3);
+    expect((await analytics(user, `?${q}`)).transaction_count).toBe(3);
+    expect((await list(user, `to=${encodeURIComponent("9999-12-31T23:59:59Z")}&tz=${encodeURIComponent(zone)}`)).length).toBe(3);
+    expect((await call(`${TX}/export?${q}`, authed(user.token))).status).toBe(200);
+  });
+});

@@ -6,14 +6,14 @@ import { logEvent } from "../lib/log";
 import { type DayRollup, deserializeSummary, type Summary, serializeSummary, summarize } from "./compute";
 import { type CategoryInfo, isExcluded, type MerchantRollup } from "./labels";
 import {
-  type KeySpan,
+  daysFingerprint,
   type LocalRange,
+  localDayOf,
   localDaySql,
   localRangeSql,
+  MAX_SQL_SEGMENTS,
   type OffsetSegment,
-  offsetSegments,
-  spanCovers,
-  spanOf,
+  offsetSegmentsForDays,
 } from "./local-days";
 
 export interface AnalyticsMessage {
@@ -41,18 +41,28 @@ interface StateRow {
 /** Local days `from` … `to` (inclusive "YYYY-MM-DD") of the zone being read; either may be open. */
 export type DayRange = LocalRange;
 
-// Grouped by local day in SQL, so D1 returns days, not buckets. Sums are read as text so values beyond 2^53 stay exact.
+/**
+ * Grouped by local day in SQL, so D1 returns days, not buckets. With very many offset changes (a history over
+ * centuries in a DST zone) the rows come per bucket and are folded in JS instead. Sums are read as text so
+ * values beyond 2^53 stay exact.
+ */
 function rollupQuery(userId: string, segments: readonly OffsetSegment[], zone: string, range: DayRange = {}): SQL {
+  const inSql = segments.length <= MAX_SQL_SEGMENTS;
   return sql`
-    SELECT currency, ${localDaySql(segments)} AS local_day, category_id, SUM(tx_count) AS tx_count,
+    SELECT currency, ${inSql ? localDaySql(segments) : sql.raw("day")} AS local_day, category_id, SUM(tx_count) AS tx_count,
       CAST(SUM(credit_minor) AS TEXT) AS credit, CAST(SUM(debit_minor) AS TEXT) AS debit
     FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}
     GROUP BY 1, 2, 3`;
 }
 
-/** The first and last time keys in the range: the span whose offsets the local-day SQL needs. */
-const keySpanQuery = (userId: string, zone: string, range: DayRange = {}) =>
-  sql`SELECT MIN(day) AS lo, MAX(day) AS hi FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}`;
+/** The UTC dates holding quarter-hour keys in the range: the only dates whose offsets matter. */
+const keyDays = (userId: string, zone: string, range: DayRange) =>
+  sql`SELECT DISTINCT substr(day, 1, 10) AS d FROM daily_rollups
+    WHERE user_id = ${userId} AND tx_count > 0 AND length(day) = 16 ${localRangeSql(range, zone)}`;
+
+/** The same dates' fingerprint (count, sum of day numbers), read inside the batch to notice a write meanwhile. */
+const keyDaysCheck = (userId: string, zone: string, range: DayRange) =>
+  sql`SELECT COUNT(*) AS n, COALESCE(SUM(unixepoch(d) / 86400), 0) AS s FROM (${keyDays(userId, zone, range)})`;
 
 /** Merchant totals per currency over the range, leaving out excluded categories (bounded by buckets x merchants). */
 function merchantQuery(userId: string, zone: string, range: DayRange = {}): SQL {
@@ -86,33 +96,40 @@ function toMerchantRollups(rows: { currency: string; merchant: string; tx_count:
   return rows.map((r) => ({ currency: r.currency, merchant: r.merchant, count: r.tx_count, debit: BigInt(r.debit) }));
 }
 
-const MAX_SPAN_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
+const UTC_SEGMENTS: OffsetSegment[] = [{ bucket: "0000-01-01T00:00", offset: 0 }];
 
 /**
  * The change counter, categories, profile zone and rollups (folded into local days of `zone`) read in one
- * batch, i.e. one consistent view of the database. The offsets are computed for the span of keys read
- * just before; if a write moved that span meanwhile, the batch is read again.
+ * batch, i.e. one consistent view of the database. The offsets are read for the dates holding keys, listed
+ * just before (not needed in UTC); if a write added or removed such a date meanwhile, the batch is read again.
  */
-async function loadConsistent(db: Database, userId: string, zone: string, range?: DayRange) {
-  let keys = (await db.get<KeySpan | undefined>(keySpanQuery(userId, zone, range))) ?? { lo: null, hi: null };
+async function loadConsistent(db: Database, userId: string, zone: string, range: DayRange = {}) {
+  const listDays = async () => (await db.all<{ d: string }>(keyDays(userId, zone, range))).map((r) => r.d).sort();
+  let days = zone === "UTC" ? [] : await listDays();
   for (let attempt = 1; ; attempt++) {
-    const span = spanOf(keys);
-    const segments = offsetSegments(zone, span ?? { fromMs: Date.now(), toMs: Date.now() });
-    const [state, categoryRows, rollups, merchants, keysNow, profile] = await runBatch(db, [
+    const segments = zone === "UTC" ? UTC_SEGMENTS : offsetSegmentsForDays(zone, days);
+    const [state, categoryRows, rollups, merchants, profile, check] = await runBatch(db, [
       stateQuery(userId),
       categoriesQuery(userId),
       rollupQuery(userId, segments, zone, range),
       merchantQuery(userId, zone, range),
-      keySpanQuery(userId, zone, range),
       profileZoneQuery(userId),
+      ...(zone === "UTC" ? [] : [keyDaysCheck(userId, zone, range)]),
     ]);
-    keys = (keysNow?.results[0] as KeySpan | undefined) ?? { lo: null, hi: null };
-    if (!spanCovers(span, keys) && attempt < MAX_SPAN_ATTEMPTS) continue;
+    const seen = check?.results[0] as { n: number; s: number } | undefined;
+    const expected = daysFingerprint(days);
+    if (seen && (seen.n !== expected.n || seen.s !== expected.s) && attempt < MAX_ATTEMPTS) {
+      days = await listDays();
+      continue;
+    }
     const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
     const categories = (categoryRows?.results ?? []) as CategoryInfo[];
     const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
+    let dayRows = (rollups?.results ?? []) as RollupRow[];
+    if (segments.length > MAX_SQL_SEGMENTS) dayRows = dayRows.map((r) => ({ ...r, local_day: localDayOf(r.local_day, segments) }));
     const summary = summarize(
-      toDayRollups((rollups?.results ?? []) as RollupRow[]),
+      toDayRollups(dayRows),
       toMerchantRollups((merchants?.results ?? []) as { currency: string; merchant: string; tx_count: number; debit: string }[]),
       excluded,
     );
@@ -175,7 +192,7 @@ export async function readAnalytics(db: Database, userId: string, options: ReadO
  */
 export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
   let zone = (await db.get<{ time_zone: string } | undefined>(profileZoneQuery(userId)))?.time_zone;
-  for (let attempt = 0; zone !== undefined && attempt < MAX_SPAN_ATTEMPTS; attempt++) {
+  for (let attempt = 0; zone !== undefined && attempt < MAX_ATTEMPTS; attempt++) {
     const { summary, version, profileZone } = await loadConsistent(db, userId, zone);
     if (profileZone !== zone) {
       zone = profileZone ?? undefined; // changed meanwhile: compute in the new zone

@@ -1,27 +1,26 @@
 import { type SQL, sql } from "drizzle-orm";
-import { addDays, bucketOf, dateToUtcMs, offsetMinutes, startOfLocalDay } from "../lib/time-zones";
+import { addDays, bucketOf, dateToUtcMs, offsetMinutes, startOfLocalDay, utcMsToDate } from "../lib/time-zones";
 
 /**
  * Local days of any zone, read from rollups keyed by time key (time-key.ts) in SQL: each quarter-hour
  * bucket is shifted by the zone's offset in force at that bucket, so D1 returns one row per local day
- * (cost: the buckets scanned and the days returned, never the transactions). Offsets come from Intl,
- * sampled once per UTC day of the data's span; where two samples differ the change is located to the
- * quarter-hour by bisection. Date-only keys ("YYYY-MM-DD") are their own local day.
+ * (cost: the buckets scanned and the days returned, never the transactions). Offsets come from Intl, read
+ * only for the UTC dates that hold data (two reads a date; where they differ the change is located to the
+ * quarter-hour by bisection), so a history spread over centuries costs its days, not its span.
+ * Date-only keys ("YYYY-MM-DD") are their own local day.
  */
 
 const DAY_MS = 86_400_000;
 const BUCKET_MS = 15 * 60_000;
+/** The last date SQLite's date functions know; local dates after it are counted on it. */
+const LAST_DATE = "9999-12-31";
+/** Beyond this many offset changes the CASE would be long: fold the bucket rows in JS instead. */
+export const MAX_SQL_SEGMENTS = 400;
 
 /** From `bucket` on (until the next segment) the zone's offset is `offset` minutes. */
 export interface OffsetSegment {
   bucket: string;
   offset: number;
-}
-
-/** A UTC instant span [fromMs, toMs) that the local-day SQL must cover exactly. */
-export interface Span {
-  fromMs: number;
-  toMs: number;
 }
 
 /** First quarter-hour in (low, high] whose offset differs from `low`'s; low and high are bucket starts. */
@@ -37,41 +36,56 @@ function firstChange(low: number, high: number, zone: string): number {
   return hi;
 }
 
-/** The offsets of `zone` over `span`, as segments; the first one also covers anything before the span. */
-export function offsetSegments(zone: string, span: Span): OffsetSegment[] {
-  let at = Math.floor(span.fromMs / DAY_MS) * DAY_MS;
-  const end = Math.ceil(span.toMs / DAY_MS) * DAY_MS;
-  let offset = offsetMinutes(at, zone);
-  const segments: OffsetSegment[] = [{ bucket: bucketOf(at), offset }];
-  while (at < end) {
-    const next = at + DAY_MS;
-    let sample = offsetMinutes(next, zone);
-    // Several changes within one day (none in tzdb, but cheap to allow): walk them one by one.
-    while (sample !== offset) {
-      const change = firstChange(at, next, zone);
-      offset = offsetMinutes(change, zone);
-      segments.push({ bucket: bucketOf(change), offset });
-      at = change;
-      sample = offsetMinutes(next, zone);
+/**
+ * The offsets of `zone` on UTC dates `days` ("YYYY-MM-DD", ascending), as segments exact on those dates.
+ * Between them the segments may be wrong, which does not matter: no key lies there.
+ */
+export function offsetSegmentsForDays(zone: string, days: readonly string[]): OffsetSegment[] {
+  const segments: OffsetSegment[] = [];
+  for (const day of days) {
+    const start = dateToUtcMs(day);
+    const last = start + DAY_MS - BUCKET_MS;
+    let at = start;
+    let offset = offsetMinutes(at, zone);
+    if (segments.at(-1)?.offset !== offset) segments.push({ bucket: bucketOf(at), offset });
+    const final = offsetMinutes(last, zone);
+    // One change a day at most in tzdb; a loop costs nothing and allows more.
+    while (offset !== final) {
+      at = firstChange(at, last, zone);
+      offset = offsetMinutes(at, zone);
+      segments.push({ bucket: bucketOf(at), offset });
     }
-    at = next;
   }
-  return segments;
+  return segments.length > 0 ? segments : [{ bucket: "0000-01-01T00:00", offset: 0 }];
 }
 
-/** '+330 minutes' / '-300 minutes': a SQLite datetime() modifier. Integers from Intl, safe to inline. */
+/** Every UTC date from `fromMs` to `toMs`: for tests and tools that want a whole span. */
+export function offsetSegments(zone: string, span: { fromMs: number; toMs: number }): OffsetSegment[] {
+  const days: string[] = [];
+  for (let at = Math.floor(span.fromMs / DAY_MS) * DAY_MS; at < span.toMs; at += DAY_MS) days.push(new Date(at).toISOString().slice(0, 10));
+  return offsetSegmentsForDays(zone, days);
+}
+
+/**
+ * '+19800 seconds': a SQLite datetime() modifier, from a number Intl gave (safe to inline). In seconds because
+ * local mean time before standard time had odd offsets (New York until 1883: -4:56:02); in those eras, and for
+ * the few pre-1980 offsets that are not quarter-hours, a bucket may straddle local midnight, so rows within
+ * 15 minutes of it can land on the neighbouring day. Since 1980 every offset is a quarter-hour: exact.
+ */
 function modifier(offset: number): string {
-  if (!Number.isInteger(offset)) throw new RangeError(`offset ${offset} is not whole minutes`);
-  return `'${offset >= 0 ? "+" : "-"}${Math.abs(offset)} minutes'`;
+  const seconds = Math.round(offset * 60);
+  if (!Number.isSafeInteger(seconds)) throw new RangeError(`bad offset ${offset}`);
+  return `'${seconds >= 0 ? "+" : "-"}${Math.abs(seconds)} seconds'`;
 }
 
 /** Quarter-hour keys are "YYYY-MM-DDTHH:MM": checked before a key is inlined into SQL. */
 const KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 
-/** SQL turning the time key in column `day` into the local date "YYYY-MM-DD" (segments from offsetSegments). */
+/** SQL turning the time key in column `day` into the local date "YYYY-MM-DD" (at most MAX_SQL_SEGMENTS segments). */
 export function localDaySql(segments: readonly OffsetSegment[]): SQL {
-  if (segments.length === 0) throw new RangeError("no offset segments");
-  const shifted = (mod: string) => `substr(datetime(replace(day, 'T', ' '), ${mod}), 1, 10)`;
+  if (segments.length === 0 || segments.length > MAX_SQL_SEGMENTS) throw new RangeError(`${segments.length} offset segments`);
+  // SQLite dates end at 9999-12-31 (NULL after): the last hours of that year, shifted east, stay on its last day.
+  const shifted = (mod: string) => `COALESCE(substr(datetime(replace(day, 'T', ' '), ${mod}), 1, 10), '${LAST_DATE}')`;
   let timed: string;
   if (segments.length === 1 && segments[0]?.offset === 0) timed = "substr(day, 1, 10)";
   else if (segments.length === 1) timed = shifted(modifier(segments[0]?.offset ?? 0));
@@ -85,7 +99,21 @@ export function localDaySql(segments: readonly OffsetSegment[]): SQL {
   return sql.raw(`CASE WHEN length(day) = 10 THEN day ELSE ${timed} END`);
 }
 
-/** Local days `from` … `to` (inclusive "YYYY-MM-DD", either open) of `zone`, as keys and instants. */
+/** The JS twin of localDaySql, for the many-segments fallback: binary search over the segments. */
+export function localDayOf(key: string, segments: readonly OffsetSegment[]): string {
+  if (key.length === 10) return key;
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const middle = Math.ceil((lo + hi) / 2);
+    if ((segments[middle]?.bucket ?? "") <= key) lo = middle;
+    else hi = middle - 1;
+  }
+  const local = utcMsToDate(Date.parse(`${key}:00.000Z`) + (segments[lo]?.offset ?? 0) * 60_000);
+  return local > LAST_DATE ? LAST_DATE : local;
+}
+
+/** Local days `from` … `to` (inclusive "YYYY-MM-DD", either open) of `zone`. */
 export interface LocalRange {
   from?: string;
   to?: string;
@@ -97,34 +125,23 @@ export interface LocalRange {
  * (user_id, currency, day, …) key narrow the scan.
  */
 export function localRangeSql(range: LocalRange, zone: string): SQL {
+  for (const date of [range.from, range.to]) if (date !== undefined) dateToUtcMs(date); // throws unless a real date
   const parts: string[] = [];
   if (range.from) {
     const bucket = bucketOf(startOfLocalDay(range.from, zone));
     parts.push(`day >= '${bucket < range.from ? bucket : range.from}'`);
     parts.push(`(CASE WHEN length(day) = 10 THEN day >= '${range.from}' ELSE day >= '${bucket}' END)`);
   }
-  if (range.to) {
+  // Nothing is stored after 9999-12-31 (and the calendar helpers stop there): such a `to` bounds nothing.
+  if (range.to && range.to < LAST_DATE) {
     const end = bucketOf(startOfLocalDay(addDays(range.to, 1), zone));
     parts.push(`day <= '${end > range.to ? end : range.to}'`);
     parts.push(`(CASE WHEN length(day) = 10 THEN day <= '${range.to}' ELSE day < '${end}' END)`);
   }
-  for (const date of [range.from, range.to]) if (date !== undefined) dateToUtcMs(date); // throws unless a real date
   return parts.length > 0 ? sql.raw(`AND ${parts.join(" AND ")}`) : sql``;
 }
 
-export interface KeySpan {
-  lo: string | null;
-  hi: string | null;
-}
-
-/** Instants around time keys lo … hi: keys are within a day of what they stand for (date keys read as UTC), so pad by two. */
-export function spanOf(keys: KeySpan): Span | null {
-  if (keys.lo === null || keys.hi === null) return null;
-  return { fromMs: dateToUtcMs(keys.lo.slice(0, 10)) - 2 * DAY_MS, toMs: dateToUtcMs(keys.hi.slice(0, 10)) + 3 * DAY_MS };
-}
-
-/** Whether keys lo … hi lie inside `span` (if not, a write landed outside it meanwhile: read again). */
-export function spanCovers(span: Span | null, keys: KeySpan): boolean {
-  const needed = spanOf(keys);
-  return needed === null || (span !== null && span.fromMs <= needed.fromMs && span.toMs >= needed.toMs);
+/** A fingerprint of a set of UTC dates, as SQL computes it in keyDaysCheckSql: count and sum of day numbers. */
+export function daysFingerprint(days: readonly string[]): { n: number; s: number } {
+  return { n: days.length, s: days.reduce((sum, d) => sum + dateToUtcMs(d) / DAY_MS, 0) };
 }

@@ -15,6 +15,9 @@ interface Bounds {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const LAST_DATE = "9999-12-31";
+/** Sorts after every stored transaction_date (all are ≤ "9999-12-31T23:59:59.999Z"): "no upper bound". */
+const AFTER_ALL = "9999-99";
 const midnight = (date: string) => `${date}T00:00:00.000Z`; // how a date-only row's date is stored
 
 function resolve(from: string | undefined, to: string | undefined, zone: string): Bounds {
@@ -26,8 +29,11 @@ function resolve(from: string | undefined, to: string | undefined, zone: string)
   }
   if (to !== undefined) {
     const lastDate = isDateOnly(to) ? to : localDate(Date.parse(parseTimestamp(to) ?? ""), zone);
-    bounds.toInstantExclusive = isDateOnly(to) ? iso(startOfLocalDay(addDays(to, 1), zone)) : iso(Date.parse(parseTimestamp(to) ?? "") + 1);
-    bounds.toDateExclusive = addDays(lastDate, 1);
+    // The local day after it is past what the calendar helpers know ("10000-01-01" is longer, not smaller).
+    const open = lastDate.length > LAST_DATE.length || lastDate >= LAST_DATE;
+    if (isDateOnly(to)) bounds.toInstantExclusive = open ? AFTER_ALL : iso(startOfLocalDay(addDays(to, 1), zone));
+    else bounds.toInstantExclusive = iso(Date.parse(parseTimestamp(to) ?? "") + 1);
+    bounds.toDateExclusive = open ? AFTER_ALL : addDays(lastDate, 1);
   }
   return bounds;
 }
@@ -49,7 +55,7 @@ export function localRangeConditions(from: string | undefined, to: string | unde
     dated.push(sql`transactions.transaction_date >= ${dateBound}`);
   }
   if (b.toInstantExclusive !== undefined && b.toDateExclusive !== undefined) {
-    const dateBound = midnight(b.toDateExclusive);
+    const dateBound = b.toDateExclusive === AFTER_ALL ? AFTER_ALL : midnight(b.toDateExclusive);
     conditions.push(sql`transactions.transaction_date < ${b.toInstantExclusive > dateBound ? b.toInstantExclusive : dateBound}`);
     timed.push(sql`transactions.transaction_date < ${b.toInstantExclusive}`);
     dated.push(sql`transactions.transaction_date < ${dateBound}`);

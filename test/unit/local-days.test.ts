@@ -1,6 +1,6 @@
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
-import { localDaySql, offsetSegments, spanCovers, spanOf } from "../../src/analytics/local-days";
+import { daysFingerprint, localDayOf, localDaySql, offsetSegments, offsetSegmentsForDays } from "../../src/analytics/local-days";
 import { timeKeyOf } from "../../src/analytics/time-key";
 import { asOf, type StoredStream } from "../../src/recurring/status";
 
@@ -38,8 +38,8 @@ describe("localDaySql", () => {
   it("keeps date keys, shifts bucket keys by the offset in force", () => {
     const text = (zone: string) => new SQLiteAsyncDialect().sqlToQuery(localDaySql(offsetSegments(zone, YEAR_2026))).sql;
     expect(text("UTC")).toBe("CASE WHEN length(day) = 10 THEN day ELSE substr(day, 1, 10) END");
-    expect(text("Asia/Kathmandu")).toContain("'+345 minutes'");
-    expect(text("America/New_York")).toContain("WHEN day < '2026-03-08T07:00' THEN '-300 minutes'");
+    expect(text("Asia/Kathmandu")).toContain("'+20700 seconds'");
+    expect(text("America/New_York")).toContain("WHEN day < '2026-03-08T07:00' THEN '-18000 seconds'");
   });
 });
 
@@ -49,12 +49,29 @@ describe("time keys and spans", () => {
     expect(timeKeyOf("2026-11-25T00:00:00.000Z", true)).toBe("2026-11-25");
   });
 
-  it("a span covers keys with two days' margin and notices keys outside it", () => {
-    const span = spanOf({ lo: "2026-03-01T10:00", hi: "2026-03-31" });
-    expect(spanCovers(span, { lo: "2026-03-02", hi: "2026-03-30T23:45" })).toBe(true);
-    expect(spanCovers(span, { lo: "2026-02-01T00:00", hi: "2026-03-30T23:45" })).toBe(false);
-    expect(spanCovers(null, { lo: null, hi: null })).toBe(true);
-    expect(spanCovers(null, { lo: "2026-03-02", hi: "2026-03-02" })).toBe(false);
+  it("offsets are read for the dates holding data only, so a spread over centuries costs its dates", () => {
+    const days = ["1000-01-01", "2026-03-08", "2026-07-01", "9999-12-31"];
+    expect(offsetSegmentsForDays("America/New_York", days)).toEqual([
+      { bucket: "1000-01-01T00:00", offset: -(4 * 60 + 56 + 2 / 60) }, // local mean time before 1883: -4:56:02
+      { bucket: "2026-03-08T00:00", offset: -300 },
+      { bucket: "2026-03-08T07:00", offset: -240 },
+      { bucket: "9999-12-31T00:00", offset: -300 },
+    ]);
+    expect(daysFingerprint(["1970-01-02", "1970-01-03"])).toEqual({ n: 2, s: 3 });
+  });
+
+  it("localDayOf (the many-segments fallback) agrees with Intl on every quarter-hour around New York's changes", () => {
+    const days = ["2026-03-07", "2026-03-08", "2026-03-09", "2026-10-31", "2026-11-01", "2026-11-02"];
+    const segments = offsetSegmentsForDays("America/New_York", days);
+    const intl = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" });
+    for (const day of days) {
+      for (let q = 0; q < 96; q++) {
+        const ms = Date.parse(`${day}T00:00:00Z`) + q * 900_000;
+        const key = new Date(ms).toISOString().slice(0, 16);
+        expect(localDayOf(key, segments), key).toBe(intl.format(ms));
+      }
+    }
+    expect(localDayOf("2026-11-25", segments)).toBe("2026-11-25");
   });
 });
 
