@@ -223,9 +223,11 @@ ${bulkTable}
   this is also what a read costs while the snapshot is behind.
 - *consumer recompute*: \`recomputeSnapshot\` for that user, timed inside the Worker (median of 5).
 - *tz=…*: no snapshot serves another zone; the rollups (one row per UTC quarter-hour bucket, currency and category)
-  are folded into local days in SQL with the zone's offsets from Intl. The cost grows with the buckets in use
-  (at most 96 a day: the seed spreads times over the whole day, so 10,000 rows are ~10,000 buckets and 1,000,000
-  rows ~190,000), never with the transactions beyond that.
+  are folded into local days in SQL with the zone's offsets from Intl. The cost grows with the rollup rows: at most
+  96 buckets a day per currency and category, never more with more transactions. This seed spreads times over the whole
+  day and rows over 50 categories, so it is the worst case: 10,000 rows fill ~10,000 rollup rows and 1,000,000 rows
+  nearly 1,000,000, i.e. here the fold reads about one rollup row per transaction. The *rollup path* column pays the
+  same in UTC.
 <!-- bench:analytics:end -->`;
 
 const file = join(root, "docs", "benchmarks.md");
