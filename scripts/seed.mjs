@@ -46,6 +46,11 @@ function* yearOfTransactions(end) {
       };
     if (random() < 0.02) yield { date: at(13), amount: cents(80, 600), type: "debit", description: "Travel", currency: "EUR" };
     if (dom === 3) yield { date: at(12), amount: 50000, type: "debit", description: "Savings transfer" };
+    // More recurring streams for GET /transaction/recurring (with the salary, rent and music above): one at month
+    // ends and one that got dearer halfway through the year. Times are UTC; the demo user's zone is America/New_York.
+    if (dom === 15) yield { date: at(16), amount: day.getUTCMonth() >= 6 ? 1799 : 1549, type: "debit", description: "NETFLIX.COM" };
+    if (new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate() === dom)
+      yield { date: at(17), amount: 3900, type: "debit", description: "Gym membership" };
   }
 }
 
@@ -78,6 +83,8 @@ const LABELS = {
   Cinema: ["leisure", "Odeon"],
   Travel: ["travel", "Air Europa"],
   "Savings transfer": ["transfers", null],
+  "NETFLIX.COM": ["leisure", "Netflix"],
+  "Gym membership": ["leisure", "City Gym"],
 };
 const RULES = [
   {
@@ -100,6 +107,9 @@ const RULES = [
   },
 ];
 
+const TIME_KEY =
+  "CASE WHEN date_only = 1 THEN substr(transaction_date, 1, 10) ELSE substr(transaction_date, 1, 14) || printf('%02d', (CAST(substr(transaction_date, 15, 2) AS INTEGER) / 15) * 15) END";
+
 const q = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 
 function seedSql() {
@@ -117,26 +127,23 @@ function seedSql() {
       ...(t.amount >= 50000 && t.type === "debit" ? ["big"] : []),
     ]),
   }));
-  const rollups = new Map();
-  const merchantRollups = new Map();
-  const add = (map, key, r) => {
-    const agg = map.get(key) ?? { n: 0, credit: 0, debit: 0 };
-    agg.n += 1;
-    agg[r.type] += r.amount;
-    map.set(key, agg);
-  };
-  for (const r of rows) {
-    add(rollups, `${r.currency}|${r.date.slice(0, 10)}|${r.category ?? ""}`, r);
-    if (r.merchant) add(merchantRollups, `${r.currency}|${r.date.slice(0, 10)}|${r.category ?? ""}|${r.merchant}`, r);
-  }
   const statements = [
     // Replacing the demo user: its rows go first (D1 enforces the foreign keys).
-    ...["audit_log", "analytics_state", "daily_rollups", "merchant_rollups", "transactions", "rules", "categories", "idempotency_keys"].map(
-      (table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`,
-    ),
+    ...[
+      "audit_log",
+      "analytics_state",
+      "daily_rollups",
+      "merchant_rollups",
+      "recurring_streams",
+      "recurring_state",
+      "transactions",
+      "rules",
+      "categories",
+      "idempotency_keys",
+    ].map((table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`),
     `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
     `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
-    `INSERT INTO users (id, username, full_name, email, password_hash, token_version, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, now, now].map(q).join(", ")});`,
+    `INSERT INTO users (id, username, full_name, email, password_hash, token_version, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, "America/New_York", "monday", now, now].map(q).join(", ")});`,
     ...CATEGORIES.map(
       (c) =>
         `INSERT INTO categories (id, user_id, name, parent_id, color, exclude_from_analytics, created_at, updated_at) VALUES (${[cat(c.key), DEMO.id, c.name, c.parent ? cat(c.parent) : null, null, c.exclude ? 1 : 0, now, now].map(q).join(", ")});`,
@@ -149,15 +156,16 @@ function seedSql() {
       (r) =>
         `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, category_id, merchant, tags, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, r.category, r.merchant, r.tags, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
     ),
-    ...[...rollups].map(([key, a]) => {
-      const [currency, day, category] = key.split("|");
-      return `INSERT INTO daily_rollups (user_id, currency, day, category_id, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, category, a.n, a.credit, a.debit].map(q).join(", ")});`;
+    // Rollups derived from the rows just written, keyed like src/analytics/time-key.ts (quarter-hour buckets).
+    ...["daily_rollups", "merchant_rollups"].map((table) => {
+      const merchant = table === "merchant_rollups";
+      return `INSERT INTO ${table} (user_id, currency, day, category_id, ${merchant ? "merchant, " : ""}tx_count, credit_minor, debit_minor)
+  SELECT user_id, currency, ${TIME_KEY}, COALESCE(category_id, ''), ${merchant ? "MIN(merchant), " : ""}COUNT(*),
+    SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END), SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END)
+  FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4${merchant ? ", merchant COLLATE NOCASE" : ""};`;
     }),
-    ...[...merchantRollups].map(([key, a]) => {
-      const [currency, day, category, merchant] = key.split("|");
-      return `INSERT INTO merchant_rollups (user_id, currency, day, category_id, merchant, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, category, merchant, a.n, a.credit, a.debit].map(q).join(", ")});`;
-    }),
-    // Counter ahead of any snapshot: the first read answers from the rollups and queues a recompute.
+    // Counter ahead of any snapshot and any detection: the first analytics or recurring read answers from
+    // what is stored and queues the consumer, which computes the snapshot and detects the streams.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,
   ];
   return { sql: statements.join("\n"), count: rows.length, usd: rows.filter((r) => r.currency === "USD").length };

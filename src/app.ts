@@ -13,8 +13,10 @@ import { createApp } from "./http/create-app";
 import { requestDatabase } from "./http/database";
 import { requestContext } from "./http/request-context";
 import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
+import { recurringRouter } from "./recurring";
 import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
+import { usersRouter } from "./users";
 import { webhooksRouter } from "./webhooks";
 
 const app = createApp();
@@ -39,6 +41,8 @@ const routes = app
   .route("/", authRouter)
   .route("/", auditRouter)
   .route("/", syncRouter)
+  .route("/", usersRouter)
+  .route("/", recurringRouter)
   .route("/", transactionsRouter)
   .route("/", analyticsRouter)
   .route("/", categoriesRouter)

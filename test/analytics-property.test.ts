@@ -164,8 +164,9 @@ async function checkAnalytics(user: TestUser, label: string) {
     const res = await call(`/api/v1/transaction/analytics/me${currency ? `?currency=${currency}` : ""}`, authed(user.token));
     const where = `${label}, currency=${currency ?? "(default)"}`;
     expect(res.status, where).toBe(200);
-    const { computed_at, stale, ...figures } = (await res.json()) as Record<string, unknown>;
+    const { computed_at, stale, time_zone, ...figures } = (await res.json()) as Record<string, unknown>;
     expect(stale, where).toBe(false);
+    expect(time_zone, where).toBe("UTC");
     expect(
       typeof computed_at === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(computed_at),
       `${where}: computed_at ${String(computed_at)}`,

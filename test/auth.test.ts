@@ -109,8 +109,8 @@ describe("happy", () => {
     expect(res.status).toBe(201);
     const text = await res.text();
     const body = JSON.parse(text) as Profile;
-    expect(Object.keys(body).sort()).toEqual(["created_at", "email", "full_name", "id", "username"]);
-    expect(body).toMatchObject({ username, full_name: "Ada Lovelace", email: "ada@example.com" });
+    expect(Object.keys(body).sort()).toEqual(["created_at", "email", "full_name", "id", "time_zone", "username", "week_start"]);
+    expect(body).toMatchObject({ username, full_name: "Ada Lovelace", email: "ada@example.com", time_zone: "UTC", week_start: "monday" });
     expect(body.id).toMatch(/^usr_/);
     expect(Number.isNaN(Date.parse(body.created_at))).toBe(false);
     expect(text).not.toMatch(/password|hash/i);

@@ -278,6 +278,7 @@ describe("happy", () => {
       expect(records.map((r) => omit(r, ["id", "user_id", "full_name", "created_at", "updated_at", ...labels]))).toEqual([
         {
           transaction_date: "2026-03-03T00:00:00.000Z",
+          date_only: true,
           transaction_amount: "1.234",
           transaction_type: "debit",
           currency: "KWD",
@@ -287,6 +288,7 @@ describe("happy", () => {
         },
         {
           transaction_date: "2026-03-02T06:15:00.000Z",
+          date_only: false,
           transaction_amount: "500",
           transaction_type: "debit",
           currency: "JPY",
@@ -296,6 +298,7 @@ describe("happy", () => {
         },
         {
           transaction_date: "2026-03-01T00:00:00.000Z",
+          date_only: true,
           transaction_amount: "10.50",
           transaction_type: "credit",
           currency: "USD",
@@ -387,7 +390,9 @@ describe("happy", () => {
       const newestFirst = [...created].reverse() as StoredRecord[];
       expect(rows).toEqual(
         newestFirst.map((r) => ({
-          ...omit(r, ["user_id", "full_name"]),
+          ...omit(r, ["user_id", "full_name", "date_only"]),
+          // Date-only rows are exported as their plain date (so a re-import keeps them calendar dates).
+          transaction_date: r.transaction_date.slice(0, 10),
           description: r.description ?? "",
           external_id: r.external_id ?? "",
           category_id: "",

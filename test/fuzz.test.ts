@@ -678,7 +678,8 @@ describe(`fuzz (seed ${SEED})`, () => {
     await mintToken(state);
     for (const currency of [undefined, ...currencies]) {
       const res = await call(`${TX}/analytics/me${currency ? `?currency=${currency}` : ""}`, authed(state.token));
-      const { computed_at, stale, user_id, ...figures } = await json<Record<string, unknown>>(res, 200);
+      const { computed_at, stale, user_id, time_zone, ...figures } = await json<Record<string, unknown>>(res, 200);
+      expect(time_zone).toBe("UTC");
       expect(typeof computed_at).toBe("string");
       expect(stale).toBe(false);
       expect(user_id).toBe(state.user.id);

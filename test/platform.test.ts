@@ -169,7 +169,7 @@ describe("happy", () => {
       const profile = doc.components?.schemas?.UserProfile as { type?: string; allOf?: unknown; properties?: object };
       expect(profile.allOf).toBeUndefined();
       expect(profile.type).toBe("object");
-      expect(Object.keys(profile.properties ?? {})).toEqual(["id", "username", "full_name", "email", "created_at"]);
+      expect(Object.keys(profile.properties ?? {})).toEqual(["id", "username", "full_name", "email", "time_zone", "week_start", "created_at"]);
     });
   });
 
@@ -349,7 +349,7 @@ describe("wrong methods on known paths", () => {
     ["GET", "/api/v1/transaction/bulk", "POST"],
     ["PATCH", "/api/v1/transaction/update/txn_0k7m3q9x2c4v6b8n1p5r7t9w3y", "PUT"],
     ["PATCH", "/api/v1/transaction/txn_0k7m3q9x2c4v6b8n1p5r7t9w3y", "GET, HEAD"],
-    ["DELETE", "/api/v1/user/me", "GET, HEAD"],
+    ["DELETE", "/api/v1/user/me", "GET, HEAD, PATCH"],
   ])("%s %s is a 405 problem with Allow: %s", async (method, path, allow) => {
     const res = await call(path, authed(user.token, { method }));
     expect(res.status).toBe(405);

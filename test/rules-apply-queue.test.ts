@@ -75,6 +75,8 @@ async function analyticsFigures(u: TestUser) {
   const figures = (await res.json()) as Record<string, unknown>;
   delete figures.computed_at;
   delete figures.stale;
+  expect(figures.time_zone).toBe("UTC"); // the profile's zone (issue 15)
+  delete figures.time_zone;
   return figures;
 }
 

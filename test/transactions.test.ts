@@ -175,13 +175,14 @@ describe("happy", () => {
   });
 
   it.each([
-    ["a plain date as midnight UTC", "2026-11-25", "2026-11-25T00:00:00.000Z"],
-    ["an offset date-time converted to UTC", "2026-11-25T01:30:00+02:00", "2026-11-24T23:30:00.000Z"],
-    ["a negative offset crossing into the next day", "2026-11-25T23:30:00-02:00", "2026-11-26T01:30:00.000Z"],
-    ["a Z date-time with milliseconds", "2026-11-25T10:00:00.250Z", "2026-11-25T10:00:00.250Z"],
-  ])("transaction_date accepts %s", async (_name, input, stored) => {
+    ["a plain date as a calendar date (date_only, shown at midnight UTC)", "2026-11-25", "2026-11-25T00:00:00.000Z", true],
+    ["an offset date-time converted to UTC", "2026-11-25T01:30:00+02:00", "2026-11-24T23:30:00.000Z", false],
+    ["a negative offset crossing into the next day", "2026-11-25T23:30:00-02:00", "2026-11-26T01:30:00.000Z", false],
+    ["a Z date-time with milliseconds", "2026-11-25T10:00:00.250Z", "2026-11-25T10:00:00.250Z", false],
+  ])("transaction_date accepts %s", async (_name, input, stored, dateOnly) => {
     const record = await createTransaction(user.token, tx({ transaction_date: input }));
     expect(record.transaction_date).toBe(stored);
+    expect(record.date_only).toBe(dateOnly);
     expect((await readOne(user.token, record.id)).transaction_date).toBe(stored);
   });
 

@@ -7,7 +7,9 @@
  * decimal string).
  * @typedef {{ transaction_date: string, currency: string, transaction_type: string,
  *   amount_minor?: string | number | bigint, transaction_amount?: string,
- *   category_id?: string | null, merchant?: string | null }} OracleRow
+ *   category_id?: string | null, merchant?: string | null, date_only?: boolean | number }} OracleRow
+ * @typedef {{ zone?: string, weekStart?: "monday" | "sunday", from?: string, to?: string }} OracleLocal
+ *   the zone whose local days count (default UTC), the week's first day, inclusive local dates
  * @typedef {{ id: string, name: string, parent_id: string | null, exclude_from_analytics: number | boolean }} OracleCategory
  */
 
@@ -55,14 +57,33 @@ export function halfEven(a, b) {
   return r2 > b || (r2 === b && q % 2n === 1n) ? q + 1n : q;
 }
 
-/** @param {OracleRow} row */
-function toTx(row) {
+/**
+ * The local date of an instant, straight from Intl (not src/lib/time-zones.ts).
+ * @param {Date} instant
+ * @param {string} zone
+ */
+function intlDate(instant, zone) {
+  if (zone === "UTC") return instant.toISOString().slice(0, 10);
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(
+    instant,
+  );
+  /** @param {string} type */
+  const get = (type) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
+}
+
+/**
+ * @param {OracleRow} row
+ * @param {string} zone
+ */
+function toTx(row, zone) {
   const instant = new Date(row.transaction_date);
   if (Number.isNaN(instant.getTime())) throw new Error(`analytics oracle: unparsable date ${row.transaction_date}`);
   const amount =
     row.amount_minor !== undefined ? BigInt(row.amount_minor) : toMinor(/** @type {string} */ (row.transaction_amount), row.currency);
   return {
-    day: instant.toISOString().slice(0, 10),
+    // A date-only row is a calendar date: the same day in every zone.
+    day: row.date_only ? row.transaction_date.slice(0, 10) : intlDate(instant, zone),
     amount,
     currency: row.currency,
     credit: row.transaction_type === "credit",
@@ -111,13 +132,18 @@ const byName = (a, b) => ((a.name ?? "") !== (b.name ?? "") ? ((a.name ?? "") < 
  * @param {readonly OracleRow[]} rows
  * @param {string} [requestedCurrency] the `?currency=`; the default currency when absent
  * @param {readonly OracleCategory[]} [categories] the user's categories (names, parents, exclusion)
+ * @param {OracleLocal} [local]
  */
-export function bruteForceAnalytics(rows, requestedCurrency, categories = []) {
+export function bruteForceAnalytics(rows, requestedCurrency, categories = [], local = {}) {
+  const zone = local.zone ?? "UTC";
   const excludedIds = new Set(categories.filter((c) => Boolean(c.exclude_from_analytics)).map((c) => c.id));
-  const everything = rows.map(toTx);
-  const kept = rows.filter((r) => !r.category_id || !excludedIds.has(r.category_id));
+  const inRange = (/** @type {string} */ day) =>
+    (local.from === undefined || day >= local.from) && (local.to === undefined || day <= local.to);
+  const everything = rows.map((row) => toTx(row, zone)).filter((t) => inRange(t.day));
   const all = everything.filter((t) => t.category === null || !excludedIds.has(t.category));
-  const currency = requestedCurrency ?? defaultCurrency(kept);
+  const counts = new Map();
+  for (const t of all) counts.set(t.currency, (counts.get(t.currency) ?? 0) + 1);
+  const currency = requestedCurrency ?? [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0] ?? "USD";
   const mine = all.filter((t) => t.currency === currency);
 
   const perDay = new Map();
@@ -131,6 +157,7 @@ export function bruteForceAnalytics(rows, requestedCurrency, categories = []) {
 
   const byWeekday = WEEKDAYS.map((weekday) => ({ weekday, transaction_count: 0 }));
   for (const t of mine) byWeekday[(new Date(`${t.day}T12:00:00Z`).getUTCDay() + 6) % 7].transaction_count += 1;
+  if (local.weekStart === "sunday") byWeekday.unshift(/** @type {(typeof byWeekday)[number]} */ (byWeekday.pop()));
 
   const months = [...new Set(mine.map((t) => t.day.slice(0, 7)))].sort();
   const monthly = months.map((month) => {

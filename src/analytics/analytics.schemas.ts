@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CurrencyCode } from "../lib/currencies";
 import { isDateOnly, parseTimestamp } from "../lib/dates";
+import { TzQuery } from "../lib/zone-schemas";
 
 export const AnalyticsParams = z.object({
   user_id: z
@@ -18,8 +19,9 @@ const Day = z
 export const AnalyticsQuery = z
   .strictObject({
     currency: CurrencyCode.optional().openapi({ description: "Defaults to the currency most of the caller's transactions use" }),
-    from: Day.optional().openapi({ description: "First UTC day included" }),
-    to: Day.optional().openapi({ description: "Last UTC day included" }),
+    from: Day.optional().openapi({ description: "First local day included (in `tz`, else the caller's time_zone)" }),
+    to: Day.optional().openapi({ description: "Last local day included (the whole day)" }),
+    tz: TzQuery,
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "from must not be after to", path: ["from"] });
 
@@ -52,6 +54,7 @@ const CategoryFiguresSchema = CategoryTotalsSchema.extend({
 export const AnalyticsSchema = z
   .object({
     user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
+    time_zone: z.string().openapi({ example: "America/New_York", description: "The zone whose local days these figures use" }),
     currency: z.string().openapi({ example: "USD" }),
     transaction_count: z.number().int().openapi({ example: 42 }),
     average_transaction_value: money("57.14"),
@@ -62,7 +65,7 @@ export const AnalyticsSchema = z
     by_currency: z.array(CurrencyFiguresSchema).openapi({ description: "Every currency the caller uses, alphabetical" }),
     by_weekday: z
       .array(z.object({ weekday: z.string().openapi({ example: "Monday" }), transaction_count: z.number().int().openapi({ example: 6 }) }))
-      .openapi({ description: "Counts per UTC weekday in the selected currency, Monday first" }),
+      .openapi({ description: "Counts per local weekday in the selected currency, starting on the caller's week_start" }),
     monthly: z
       .array(
         z.object({
@@ -72,7 +75,7 @@ export const AnalyticsSchema = z
           total_debit: money("312.40"),
         }),
       )
-      .openapi({ description: "Per UTC month (YYYY-MM) in the selected currency, oldest first" }),
+      .openapi({ description: "Per local month (YYYY-MM) in the selected currency, oldest first" }),
     by_category: z
       .array(CategoryFiguresSchema)
       .openapi({ description: "Every category with transactions in the currency (and parents of such), by name; uncategorised last" }),

@@ -1,4 +1,5 @@
 import { divideHalfEven, formatAmount } from "../lib/money";
+import { orderedWeekdays, type WeekStart } from "../lib/time-zones";
 import {
   addTotals,
   byCategory,
@@ -14,7 +15,7 @@ import {
 /** One day of one currency and category ('' = none), as kept in daily_rollups (minor units as bigint). */
 export interface DayRollup {
   currency: string;
-  day: string; // YYYY-MM-DD, UTC
+  day: string; // YYYY-MM-DD, a local day of the zone being read
   categoryId?: string;
   count: number;
   credit: bigint;
@@ -45,7 +46,7 @@ export interface CurrencySummary {
 
 export type Summary = Map<string, CurrencySummary>;
 
-/** Monday = 0 … Sunday = 6, for a "YYYY-MM-DD" UTC day. */
+/** Monday = 0 … Sunday = 6, for a "YYYY-MM-DD" calendar day. */
 export function weekdayIndex(day: string): number {
   return (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
 }
@@ -142,7 +143,12 @@ function headline(currency: string, cur: CurrencySummary) {
 }
 
 /** The API's analytics figures for one currency, plus the per-currency breakdown. */
-export function buildAnalytics(summary: Summary, requestedCurrency?: string, categories: readonly CategoryInfo[] = []) {
+export function buildAnalytics(
+  summary: Summary,
+  requestedCurrency?: string,
+  categories: readonly CategoryInfo[] = [],
+  weekStart: WeekStart = "monday",
+) {
   const currency = requestedCurrency ?? defaultCurrency(summary);
   const cur = summary.get(currency) ?? emptyCurrency();
   return {
@@ -154,7 +160,8 @@ export function buildAnalytics(summary: Summary, requestedCurrency?: string, cat
       .filter(([, s]) => s.count > 0)
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([code, s]) => ({ currency: code, ...headline(code, s) })),
-    by_weekday: WEEKDAYS.map((weekday, i) => ({ weekday, transaction_count: cur.weekdays[i] ?? 0 })),
+    // Stored Monday first; shown from the caller's week_start.
+    by_weekday: orderedWeekdays(weekStart).map((weekday) => ({ weekday, transaction_count: cur.weekdays[WEEKDAYS.indexOf(weekday)] ?? 0 })),
     monthly: [...cur.months.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([month, t]) => ({

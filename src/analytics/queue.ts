@@ -2,6 +2,7 @@ import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
+import { refreshStreams, streamsCover, usersWithStaleStreams } from "../recurring/store";
 import { dispatchOutbox } from "../webhooks/outbox";
 import { recomputeSnapshot, snapshotCovers, usersBehind } from "./snapshot";
 
@@ -73,6 +74,8 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
         if (stored) await dispatchOutbox(env, { userId }); // its analytics.updated event
         outcome.recomputed.push(userId);
       }
+      // Recurring streams ride the same coalesced message (issue 15), with their own version check.
+      if (!(await streamsCover(db, userId, version))) await refreshStreams(db, userId);
       for (const message of messages) message.ack();
     } catch (err) {
       logEvent("analytics.recompute_failed", { user_id: userId, error: String(err), attempts: messages[0]?.attempts ?? 0 });
@@ -113,6 +116,13 @@ export async function sweepStaleSnapshots(env: Env, limit = SWEEP_LIMIT): Promis
     try {
       await recomputeSnapshot(db, userId);
       healed += 1;
+    } catch (err) {
+      logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
+    }
+  }
+  for (const userId of await usersWithStaleStreams(db, limit)) {
+    try {
+      await refreshStreams(db, userId);
     } catch (err) {
       logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
     }

@@ -1,147 +1,195 @@
 import { type SQL, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
-import { nextDayStart } from "../lib/dates";
 import { type DayRollup, deserializeSummary, type Summary, summarize } from "./compute";
 import { type CategoryInfo, isExcluded, type MerchantRollup } from "./labels";
+import {
+  daysFingerprint,
+  type LocalRange,
+  localDayOf,
+  localDaySql,
+  localRangeSql,
+  MAX_SQL_SEGMENTS,
+  type OffsetSegment,
+  offsetSegmentsForDays,
+} from "./local-days";
 
 interface RollupRow {
   currency: string;
-  day: string;
+  local_day: string;
   category_id: string;
   tx_count: number;
   credit: string;
   debit: string;
 }
 
+type MerchantRow = { currency: string; merchant: string; tx_count: number; debit: string };
+
 interface StateRow {
   version: number;
   snapshot: string | null;
   snapshot_version: number;
+  snapshot_zone: string | null;
   computed_at: string | null;
 }
 
-export interface DayRange {
-  from?: string; // inclusive "YYYY-MM-DD"
-  toExclusive?: string; // exclusive "YYYY-MM-DD"
-}
+/** Local days `from` … `to` (inclusive "YYYY-MM-DD") of the zone being read; either may be open. */
+export type DayRange = LocalRange;
 
-/** Turns the inclusive query days into the half-open range the rollup query uses. */
-export function dayRange(query: { from?: string; to?: string }): DayRange {
-  return { from: query.from, toExclusive: query.to ? nextDayStart(query.to).slice(0, 10) : undefined };
-}
+const UTC_SEGMENTS: OffsetSegment[] = [{ bucket: "0000-01-01T00:00", offset: 0 }];
+const MAX_ATTEMPTS = 3;
 
-// Sums are read as text so values beyond 2^53 stay exact.
-function rollupQuery(userId: string, range: DayRange = {}, only: SQL = sql``): SQL {
+/**
+ * Grouped by local day in SQL, so D1 returns days, not buckets. With very many offset changes (a history over
+ * centuries in a DST zone) the rows come per bucket and are folded in JS instead. Sums are read as text so
+ * values beyond 2^53 stay exact. `only` can make the rows conditional (on a lagging snapshot).
+ */
+function rollupQuery(userId: string, segments: readonly OffsetSegment[], zone: string, range: DayRange, only: SQL = sql``): SQL {
+  const inSql = segments.length <= MAX_SQL_SEGMENTS;
   return sql`
-    SELECT currency, day, category_id, tx_count, CAST(credit_minor AS TEXT) AS credit, CAST(debit_minor AS TEXT) AS debit
-    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)} ${only}`;
+    SELECT currency, ${inSql ? localDaySql(segments) : sql.raw("day")} AS local_day, category_id, SUM(tx_count) AS tx_count,
+      CAST(SUM(credit_minor) AS TEXT) AS credit, CAST(SUM(debit_minor) AS TEXT) AS debit
+    FROM daily_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)} ${only}
+    GROUP BY 1, 2, 3`;
 }
 
-const dayBounds = (range: DayRange) =>
-  sql`${range.from ? sql`AND day >= ${range.from}` : sql``} ${range.toExclusive ? sql`AND day < ${range.toExclusive}` : sql``}`;
-
-/** Merchant totals per currency over the range, leaving out excluded categories (bounded by days x merchants). */
-function merchantQuery(userId: string, range: DayRange = {}, only: SQL = sql``): SQL {
+/** Merchant totals per currency over the range, leaving out excluded categories (bounded by buckets x merchants). */
+function merchantQuery(userId: string, zone: string, range: DayRange, only: SQL = sql``): SQL {
   return sql`
     SELECT currency, merchant, tx_count, CAST(debit_minor AS TEXT) AS debit
-    FROM merchant_rollups WHERE user_id = ${userId} AND tx_count > 0 ${dayBounds(range)}
+    FROM merchant_rollups WHERE user_id = ${userId} AND tx_count > 0 ${localRangeSql(range, zone)}
       AND category_id NOT IN (SELECT id FROM categories WHERE user_id = ${userId} AND exclude_from_analytics = 1) ${only}`;
 }
+
+/** The UTC dates holding quarter-hour keys in the range: the only dates whose offsets matter. */
+const keyDays = (userId: string, zone: string, range: DayRange) =>
+  sql`SELECT DISTINCT substr(day, 1, 10) AS d FROM daily_rollups
+    WHERE user_id = ${userId} AND tx_count > 0 AND length(day) = 16 ${localRangeSql(range, zone)}`;
+
+/** The same dates' fingerprint (count, sum of day numbers), read inside the batch to notice a write meanwhile. */
+const keyDaysCheck = (userId: string, zone: string, range: DayRange) =>
+  sql`SELECT COUNT(*) AS n, COALESCE(SUM(unixepoch(d) / 86400), 0) AS s FROM (${keyDays(userId, zone, range)})`;
 
 /** The caller's categories: names and parents are joined when answering, exclusion applied when summarising. */
 export const categoriesQuery = (userId: string) =>
   sql`SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ${userId}`;
 
 const stateQuery = (userId: string) =>
-  sql`SELECT version, snapshot, snapshot_version, computed_at FROM analytics_state WHERE user_id = ${userId}`;
+  sql`SELECT version, snapshot, snapshot_version, snapshot_zone, computed_at FROM analytics_state WHERE user_id = ${userId}`;
 
-function toDayRollups(rows: RollupRow[]): DayRollup[] {
-  return rows.map((r) => ({
+export const profileZoneQuery = (userId: string) => sql`SELECT time_zone FROM users WHERE id = ${userId}`;
+
+/** Rollup and merchant rows folded into a summary, leaving out the excluded categories. */
+function summarizeRows(rows: RollupRow[], segments: readonly OffsetSegment[], merchants: unknown[], categories: CategoryInfo[]): Summary {
+  const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
+  const days: DayRollup[] = rows.map((r) => ({
     currency: r.currency,
-    day: r.day,
+    day: segments.length > MAX_SQL_SEGMENTS ? localDayOf(r.local_day, segments) : r.local_day,
     categoryId: r.category_id,
     count: r.tx_count,
     credit: BigInt(r.credit),
     debit: BigInt(r.debit),
   }));
+  const merchantRollups: MerchantRollup[] = (merchants as MerchantRow[]).map((r) => ({
+    currency: r.currency,
+    merchant: r.merchant,
+    count: r.tx_count,
+    debit: BigInt(r.debit),
+  }));
+  return summarize(days, merchantRollups, excluded);
 }
 
-type MerchantRow = { currency: string; merchant: string; tx_count: number; debit: string };
-
-function toMerchantRollups(rows: MerchantRow[]): MerchantRollup[] {
-  return rows.map((r) => ({ currency: r.currency, merchant: r.merchant, count: r.tx_count, debit: BigInt(r.debit) }));
-}
-
-/** The change counter, categories and rollups read in one batch, i.e. one consistent view of the database. */
-export async function loadConsistent(db: Database, userId: string, range?: DayRange) {
-  const [state, categoryRows, rollups, merchants] = await runBatch(db, [
-    stateQuery(userId),
-    categoriesQuery(userId),
-    rollupQuery(userId, range),
-    merchantQuery(userId, range),
-  ]);
-  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
-  const categories = (categoryRows?.results ?? []) as CategoryInfo[];
-  return {
-    version: stateRow?.version ?? 0,
-    summary: summarizeRows(rollups?.results ?? [], merchants?.results ?? [], categories),
-    categories,
-  };
-}
-
-/** Rollup and merchant rows folded into a summary, leaving out the excluded categories. */
-function summarizeRows(rollups: unknown[], merchants: unknown[], categories: CategoryInfo[]): Summary {
-  const excluded = new Set(categories.filter(isExcluded).map((c) => c.id));
-  return summarize(toDayRollups(rollups as RollupRow[]), toMerchantRollups(merchants as MerchantRow[]), excluded);
+/**
+ * The change counter, categories, profile zone and rollups (folded into local days of `zone`) read in one
+ * batch, i.e. one consistent view of the database. Outside UTC the offsets are read for the dates holding
+ * keys, listed just before; if a write added or removed such a date meanwhile, the batch is read again.
+ */
+export async function loadConsistent(db: Database, userId: string, zone: string, range: DayRange = {}) {
+  const listDays = async () => (await db.all<{ d: string }>(keyDays(userId, zone, range))).map((r) => r.d).sort();
+  let days = zone === "UTC" ? [] : await listDays();
+  for (let attempt = 1; ; attempt++) {
+    const segments = zone === "UTC" ? UTC_SEGMENTS : offsetSegmentsForDays(zone, days);
+    const [state, categoryRows, rollups, merchants, profile, check] = await runBatch(db, [
+      stateQuery(userId),
+      categoriesQuery(userId),
+      rollupQuery(userId, segments, zone, range),
+      merchantQuery(userId, zone, range),
+      profileZoneQuery(userId),
+      ...(zone === "UTC" ? [] : [keyDaysCheck(userId, zone, range)]),
+    ]);
+    const seen = check?.results[0] as { n: number; s: number } | undefined;
+    const expected = daysFingerprint(days);
+    if (seen && (seen.n !== expected.n || seen.s !== expected.s) && attempt < MAX_ATTEMPTS) {
+      days = await listDays();
+      continue;
+    }
+    const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
+    const categories = (categoryRows?.results ?? []) as CategoryInfo[];
+    const summary = summarizeRows((rollups?.results ?? []) as RollupRow[], segments, merchants?.results ?? [], categories);
+    const profileZone = (profile?.results[0] as { time_zone: string } | undefined)?.time_zone ?? null;
+    const servedByPrimary = state?.meta.served_by_primary !== false;
+    return { version: stateRow?.version ?? 0, summary, categories, profileZone, servedByPrimary };
+  }
 }
 
 export interface AnalyticsRead {
   summary: Summary;
   categories: CategoryInfo[];
+  /** The zone whose local days the answer uses: `tz`, else the profile's. */
+  zone: string;
   computedAt: string;
-  /** True when the stored snapshot was behind and the answer came from the rollups instead. */
+  /** True when the profile zone's snapshot was behind and the answer came from the rollups instead. */
   snapshotBehind: boolean;
   version: number;
   /** Whether D1 answered from the primary (false: a read replica, which may lag). */
   servedByPrimary: boolean;
 }
 
+export interface ReadOptions {
+  /** The `tz` parameter: the zone whose local days the answer uses; absent: the caller's profile zone. */
+  tz?: string;
+  range: DayRange;
+}
+
 /**
- * The read path, one D1 round trip: the state row and, in the same batch, the per-day rollups, which
- * SQL returns only when they are needed (a date range, or a snapshot that has not seen every write,
- * i.e. its version is behind the counter). Normal case: the stored snapshot. Never the raw transactions.
+ * The read path. Normal case, one D1 round trip: the state row with the profile zone and the categories,
+ * plus the rollups in the same batch, which SQL returns only when they are needed and the zone is UTC (the
+ * default): a date range, or a snapshot that is behind or in another zone. The stored snapshot answers when
+ * it is in the zone asked for and has seen every write: constant time. Otherwise (a zone other than UTC that
+ * the snapshot does not serve): the rollups folded into local days of that zone in SQL, whose cost grows with
+ * buckets and days, never with transactions (more round trips, see db/round-trips.ts).
  */
-export async function readAnalytics(db: Database, userId: string, range: DayRange): Promise<AnalyticsRead> {
+export async function readAnalytics(db: Database, userId: string, options: ReadOptions): Promise<AnalyticsRead> {
+  const { tz, range } = options;
   const now = new Date().toISOString();
-  const ranged = Boolean(range.from || range.toExclusive);
-  // One round trip: the rollups come along only when they will be needed (a range, or a lagging snapshot).
-  const only = ranged
-    ? sql``
-    : sql`AND EXISTS (SELECT 1 FROM analytics_state s
-        WHERE s.user_id = ${userId} AND (s.snapshot IS NULL OR s.snapshot_version < s.version))`;
+  const ranged = Boolean(range.from || range.to);
+  const zoneSql = sql`COALESCE(${tz ?? null}, (SELECT time_zone FROM users WHERE id = ${userId}))`;
+  const snapshotServes = sql`EXISTS (SELECT 1 FROM analytics_state s WHERE s.user_id = ${userId} AND s.snapshot IS NOT NULL
+    AND s.snapshot_version >= s.version AND s.snapshot_zone = ${zoneSql})`;
+  const needed = sql`AND ${zoneSql} = 'UTC' ${ranged ? sql`` : sql`AND NOT ${snapshotServes}`}`;
   const [state, categoryRows, rollups, merchants] = await runBatch(db, [
-    stateQuery(userId),
+    sql`SELECT s.version, s.snapshot, s.snapshot_version, s.snapshot_zone, s.computed_at, ${zoneSql} AS zone
+      FROM (SELECT 1) LEFT JOIN analytics_state s ON s.user_id = ${userId}`,
     categoriesQuery(userId),
-    rollupQuery(userId, range, only),
-    merchantQuery(userId, range, only),
+    rollupQuery(userId, UTC_SEGMENTS, "UTC", range, needed),
+    merchantQuery(userId, "UTC", range, needed),
   ]);
   const servedByPrimary = state?.meta.served_by_primary !== false;
-  const stateRow = (state?.results[0] as StateRow | undefined) ?? null;
-  const version = stateRow?.version ?? 0;
+  const row = state?.results[0] as (Partial<StateRow> & { zone: string }) | undefined;
+  const zone = row?.zone ?? tz ?? "UTC";
   const categories = (categoryRows?.results ?? []) as CategoryInfo[];
-  const fromRollups = () => summarizeRows(rollups?.results ?? [], merchants?.results ?? [], categories);
-  if (ranged) return { summary: fromRollups(), categories, computedAt: now, snapshotBehind: false, version, servedByPrimary };
-  if (!stateRow) return { summary: new Map(), categories, computedAt: now, snapshotBehind: false, version: 0, servedByPrimary };
-  if (stateRow.snapshot !== null && stateRow.snapshot_version >= stateRow.version) {
-    return {
-      summary: deserializeSummary(stateRow.snapshot),
-      categories,
-      computedAt: stateRow.computed_at ?? now,
-      snapshotBehind: false,
-      version,
-      servedByPrimary,
-    };
+  const version = row?.version ?? 0;
+  const current = row?.snapshot != null && (row.snapshot_version ?? 0) >= version && row.snapshot_zone === zone;
+  // Behind only matters for the zone the snapshot is kept in (the profile's): the consumer then catches up.
+  const snapshotBehind = !ranged && tz === undefined && !current && row?.version != null;
+  if (!ranged && current && row?.snapshot) {
+    const summary = deserializeSummary(row.snapshot);
+    return { summary, categories, zone, computedAt: row.computed_at ?? now, snapshotBehind, version, servedByPrimary };
   }
-  return { summary: fromRollups(), categories, computedAt: now, snapshotBehind: true, version, servedByPrimary };
+  if (zone === "UTC") {
+    const summary = summarizeRows((rollups?.results ?? []) as RollupRow[], UTC_SEGMENTS, merchants?.results ?? [], categories);
+    return { summary, categories, zone, computedAt: now, snapshotBehind, version, servedByPrimary };
+  }
+  const loaded = await loadConsistent(db, userId, zone, range);
+  return { ...loaded, zone, computedAt: now, snapshotBehind };
 }

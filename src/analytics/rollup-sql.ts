@@ -7,12 +7,20 @@
 export const CREDIT_MINOR = "CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END";
 /** The row's amount if it is a debit, else 0 (minor units). */
 export const DEBIT_MINOR = "CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END";
-/** The row's rollup day (its UTC day). */
-export const ROW_DAY = "substr(transaction_date, 1, 10)";
+/**
+ * A row's rollup time key (column `day` of the rollups, see time-key.ts): its UTC quarter-hour bucket
+ * "YYYY-MM-DDTHH:MM" when timed, its calendar date "YYYY-MM-DD" when date-only.
+ */
+export function timeKeyText(dateColumn: string, dateOnlyColumn: string): string {
+  return `CASE WHEN ${dateOnlyColumn} = 1 THEN substr(${dateColumn}, 1, 10)
+    ELSE substr(${dateColumn}, 1, 14) || printf('%02d', (CAST(substr(${dateColumn}, 15, 2) AS INTEGER) / 15) * 15) END`;
+}
+/** The time key of a `transactions` row. */
+export const ROW_DAY = timeKeyText("transaction_date", "date_only");
 /** The row's rollup category: '' when uncategorised, so it can be part of a primary key. */
 export const ROW_CATEGORY = "COALESCE(category_id, '')";
 
-/** One row's contribution to its day and category, as a SELECT list over `transactions`. */
+/** One row's contribution to its time key and category, as a SELECT list over `transactions`. */
 export const ROW_CONTRIBUTION = `user_id, currency, ${ROW_DAY} AS day, ${ROW_CATEGORY} AS category_id, merchant, 1 AS n,
   ${CREDIT_MINOR} AS credit, ${DEBIT_MINOR} AS debit`;
 

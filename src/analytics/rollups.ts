@@ -2,7 +2,8 @@ import { type SQL, sql } from "drizzle-orm";
 import { ROW_CONTRIBUTION } from "./rollup-sql";
 
 /**
- * Statements that keep `daily_rollups` and `merchant_rollups` exact, both keyed by category ('' = none).
+ * Statements that keep `daily_rollups` and `merchant_rollups` exact, both keyed by time key (time-key.ts)
+ * and category ('' = none).
  * Each derives its change from the transaction rows themselves inside the same D1 batch, so a write and
  * its rollup change commit together or not at all, and concurrent writers cannot double-count.
  * Only the ledger puts them into batches.

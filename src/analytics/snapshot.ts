@@ -3,23 +3,35 @@ import { runBatch } from "../db/batch";
 import type { Database } from "../db/client";
 import { analyticsUpdatedEvent } from "../events/analytics-event";
 import { serializeSummary } from "./compute";
-import { loadConsistent } from "./read";
+import { loadConsistent, profileZoneQuery } from "./read";
+
+const MAX_ATTEMPTS = 3;
 
 /**
- * Recomputes a user's snapshot from the rollups and stores it with the counter value read in the same
- * batch. The conditional update means a snapshot never goes backwards, so redelivery is harmless.
+ * Recomputes a user's snapshot in their profile zone from the rollups and stores it with the counter value
+ * and zone read in the same batch. A zone change bumps the counter in the batch that changes the zone, so
+ * the conditional update never stores an older view, and redelivery is harmless. The analytics.updated
+ * event goes in the same batch, written only when the snapshot was stored.
  */
 export async function recomputeSnapshot(db: Database, userId: string): Promise<{ version: number; stored: boolean }> {
-  const { summary, version, categories } = await loadConsistent(db, userId);
-  const computedAt = new Date().toISOString();
-  // The analytics.updated event goes in the same batch, written only when the snapshot was stored.
-  const [result] = await runBatch(db, [
-    sql`
-    UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, computed_at = ${computedAt}
-    WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`,
-    analyticsUpdatedEvent(userId, summary, categories, computedAt),
-  ]);
-  return { version, stored: (result?.meta.changes ?? 0) > 0 };
+  let zone = (await db.get<{ time_zone: string } | undefined>(profileZoneQuery(userId)))?.time_zone;
+  for (let attempt = 0; zone !== undefined && attempt < MAX_ATTEMPTS; attempt++) {
+    const { summary, version, profileZone, categories } = await loadConsistent(db, userId, zone);
+    if (profileZone !== zone) {
+      zone = profileZone ?? undefined; // changed meanwhile: compute in the new zone
+      continue;
+    }
+    const computedAt = new Date().toISOString();
+    const [result] = await runBatch(db, [
+      sql`
+      UPDATE analytics_state SET snapshot = ${serializeSummary(summary)}, snapshot_version = ${version}, snapshot_zone = ${zone},
+        computed_at = ${computedAt}
+      WHERE user_id = ${userId} AND (snapshot IS NULL OR snapshot_version < ${version})`,
+      analyticsUpdatedEvent(userId, summary, categories, computedAt),
+    ]);
+    return { version, stored: (result?.meta.changes ?? 0) > 0 };
+  }
+  return { version: 0, stored: false };
 }
 
 /** Whether the stored snapshot already covers `version` (then a message for it needs no work). */

@@ -16,6 +16,7 @@ export type AuditAction =
   | "user.password_change"
   | "user.password_change_failed"
   | "user.password_change_throttled"
+  | "user.profile_update"
   | "transaction.create"
   | "transaction.update"
   | "transaction.delete"

@@ -12,22 +12,25 @@ import { LoginJsonSchema } from "./auth.schemas";
 import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
 import { attemptFrom, countAttemptStatement, failureOutcome, releaseAttempt, rememberAddress } from "./throttle";
 import { issueAccessToken, tokenConfig } from "./tokens";
-import { bumpTokenVersion, insertingUser, newUserRow, publicUser, setPasswordHash, type UserRow, userByUsername } from "./users";
-
-function profile(row: UserRow) {
-  return { ...publicUser(row), created_at: row.createdAt };
-}
+import { bumpTokenVersion, insertingUser, newUserRow, profileOf, publicUser, setPasswordHash, type UserRow, userByUsername } from "./users";
 
 export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   const body = c.req.valid("json");
   const db = c.var.db;
-  const user = await newUserRow({ username: body.username, password: body.password, fullName: body.full_name, email: body.email ?? null });
+  const user = await newUserRow({
+    username: body.username,
+    password: body.password,
+    fullName: body.full_name,
+    email: body.email ?? null,
+    timeZone: body.time_zone,
+    weekStart: body.week_start,
+  });
   // The user and its audit entry in one batch: one round trip, and never one without the other.
   await insertingUser(
     runBatch(db, [db.insert(users).values(user), auditInsert(auditContext(c), { userId: user.id, action: "user.sign_up" })]),
   );
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });
-  return c.json(profile(user), 201);
+  return c.json(profileOf(user), 201);
 };
 
 function loginCredentials(c: Parameters<AppRouteHandler<typeof routes.login>>[0]) {
@@ -123,6 +126,8 @@ function mapUser(r: Record<string, unknown>): UserRow {
     email: (r.email as string | null) ?? null,
     passwordHash: r.password_hash as string,
     tokenVersion: r.token_version as number,
+    timeZone: r.time_zone as string,
+    weekStart: r.week_start as UserRow["weekStart"],
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
@@ -131,8 +136,7 @@ function mapUser(r: Record<string, unknown>): UserRow {
 // The token check's row carries the profile: the check alone is this request's one round trip.
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
   await c.var.d1.settle();
-  const { id, username, fullName, email, createdAt } = c.get("user");
-  return c.json({ id, username, full_name: fullName, email, created_at: createdAt }, 200);
+  return c.json(profileOf(c.get("user")), 200);
 };
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TimeZoneName, WeekStartName } from "../lib/zone-schemas";
 
 const Username = z
   .string()
@@ -12,8 +13,19 @@ export const SignUpSchema = z
     password: Password,
     full_name: z.string().trim().min(1).max(200).openapi({ example: "Ada Lovelace" }),
     email: z.email().max(254).optional().openapi({ example: "ada@example.com" }),
+    time_zone: TimeZoneName.optional().openapi({ description: "IANA time zone; default UTC" }),
+    week_start: WeekStartName.optional().openapi({ description: "monday (default) or sunday" }),
   })
-  .openapi("SignUpRequest");
+  .openapi("SignUpRequest", {
+    example: {
+      username: "ada_lovelace",
+      password: "correct horse battery",
+      full_name: "Ada Lovelace",
+      email: "ada@example.com",
+      time_zone: "Europe/London",
+      week_start: "monday",
+    },
+  });
 
 export const LoginJsonSchema = z
   .strictObject({
@@ -46,7 +58,12 @@ export const PublicUserSchema = z.object(publicUserFields).openapi("User");
 // Its own object, not `PublicUserSchema.extend()`: extending a named schema is emitted as allOf [User, {…}], which
 // Swagger UI shows as "UserProfile (any & object)".
 export const UserProfileSchema = z
-  .object({ ...publicUserFields, created_at: z.string().openapi({ example: "2026-11-25T10:00:00.000Z" }) })
+  .object({
+    ...publicUserFields,
+    time_zone: z.string().openapi({ example: "Europe/London", description: "IANA zone of every day-based figure" }),
+    week_start: WeekStartName,
+    created_at: z.string().openapi({ example: "2026-11-25T10:00:00.000Z" }),
+  })
   .openapi("UserProfile");
 
 export const LoginResponseSchema = z

@@ -12,6 +12,8 @@ export interface NewUser {
   password: string;
   fullName: string;
   email: string | null;
+  timeZone?: string;
+  weekStart?: "monday" | "sunday";
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -29,6 +31,8 @@ export async function newUserRow(input: NewUser): Promise<UserRow> {
     email: input.email,
     passwordHash: await hashPassword(input.password),
     tokenVersion: 0,
+    timeZone: input.timeZone ?? "UTC",
+    weekStart: input.weekStart ?? "monday",
     createdAt: now,
     updatedAt: now,
   };
@@ -54,9 +58,9 @@ export async function findUserById(db: Database, id: string): Promise<UserRow | 
 }
 
 /** An authenticated caller: what requireAuth knows and handlers use. */
-export type AuthUser = Pick<UserRow, "id" | "username" | "fullName" | "email" | "createdAt" | "tokenVersion">;
+export type AuthUser = Pick<UserRow, "id" | "username" | "fullName" | "email" | "createdAt" | "timeZone" | "weekStart" | "tokenVersion">;
 
-type Profile = Pick<UserRow, "username" | "fullName" | "email" | "createdAt">;
+type Profile = Pick<UserRow, "username" | "fullName" | "email" | "createdAt" | "timeZone" | "weekStart">;
 
 /**
  * The caller of an authenticated request. `id` and `tokenVersion` come from the verified token; the
@@ -96,6 +100,12 @@ export class Caller implements AuthUser {
   get createdAt() {
     return this.#get().createdAt;
   }
+  get timeZone() {
+    return this.#get().timeZone;
+  }
+  get weekStart() {
+    return this.#get().weekStart;
+  }
 }
 
 /** The marker in the SQLite error the token check raises ("bad JSON path: '$…'"): no other statement uses it. */
@@ -110,7 +120,8 @@ export const TOKEN_REVOKED_MARKER = "$finanalyze_token_revoked";
 export function tokenCheck(d1: D1DatabaseSession, userId: string, tokenVersion: number): D1PreparedStatement {
   return d1
     .prepare(
-      `SELECT u.username, u.full_name AS fullName, u.email, u.created_at AS createdAt,
+      `SELECT u.username, u.full_name AS fullName, u.email, u.created_at AS createdAt, u.time_zone AS timeZone,
+        u.week_start AS weekStart,
         json_extract('{}', CASE WHEN u.token_version = ?2 THEN '$.ok' ELSE '${TOKEN_REVOKED_MARKER}' END) AS checked
       FROM (SELECT 1) LEFT JOIN users u ON u.id = ?1`,
     )
@@ -125,6 +136,19 @@ export function isTokenRevoked(err: unknown): boolean {
 
 export function publicUser(row: UserRow) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
+}
+
+/** GET/PATCH /user/me and sign-up: the caller's own profile. */
+export function profileOf(u: Omit<AuthUser, "tokenVersion">) {
+  return {
+    id: u.id,
+    username: u.username,
+    full_name: u.fullName,
+    email: u.email,
+    time_zone: u.timeZone,
+    week_start: u.weekStart,
+    created_at: u.createdAt,
+  };
 }
 
 /** Revokes every token issued so far (logout), as a statement for the request's batch. */

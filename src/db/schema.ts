@@ -12,6 +12,11 @@ export const users = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     // Bumped on logout and password change; tokens carry the version they were issued at.
     tokenVersion: integer("token_version").notNull().default(0),
+    // IANA name accepted by the runtime's Intl; every day-based figure uses its local days.
+    timeZone: text("time_zone").notNull().default("UTC"),
+    weekStart: text("week_start", { enum: ["monday", "sunday"] })
+      .notNull()
+      .default("monday"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -39,6 +44,9 @@ export const transactions = sqliteTable(
     merchant: text("merchant"),
     // JSON array of lower-case tags, "[]" when none.
     tags: text("tags").notNull().default("[]"),
+    // Sent as a plain date: a calendar date, the same local day in every zone. transaction_date then
+    // holds that date at 00:00:00.000Z (ordering and cursors unchanged); the record shows the plain date.
+    dateOnly: integer("date_only", { mode: "boolean" }).notNull().default(false),
     // A fresh random value per write: the strong ETag, and the guard that keeps rollups exact.
     etag: text("etag").notNull(),
     createdAt: text("created_at").notNull(),
@@ -100,7 +108,7 @@ export const rules = sqliteTable(
 );
 
 /**
- * Per user, currency, UTC day and category ('' = uncategorised): kept exact in the same D1 batch as every
+ * Per user, currency, time key and category ('' = uncategorised): kept exact in the same D1 batch as every
  * transaction write. Exclusion from analytics is applied when reading, not stored here.
  */
 export const dailyRollups = sqliteTable(
@@ -110,6 +118,7 @@ export const dailyRollups = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     currency: text("currency").notNull(),
+    // The time key (src/analytics/time-key.ts): UTC quarter-hour "YYYY-MM-DDTHH:MM", or "YYYY-MM-DD" for date-only rows.
     day: text("day").notNull(),
     categoryId: text("category_id").notNull().default(""),
     txCount: integer("tx_count").notNull(),
@@ -150,6 +159,8 @@ export const analyticsState = sqliteTable(
     version: integer("version").notNull().default(0),
     snapshot: text("snapshot"),
     snapshotVersion: integer("snapshot_version").notNull().default(0),
+    // The zone whose local days the snapshot uses; it serves only reads in that zone.
+    snapshotZone: text("snapshot_zone"),
     computedAt: text("computed_at"),
   },
   // Lets the cron sweep find users whose snapshot is behind without scanning everyone.
@@ -329,3 +340,26 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_attempted_at").on(t.attemptedAt),
   ],
 );
+
+/** Recurring streams as the queue consumer last detected them (src/recurring): the API's JSON per stream. */
+export const recurringStreams = sqliteTable(
+  "recurring_streams",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    transactionType: text("transaction_type").notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.id] })],
+);
+
+/** The analytics version the stored streams were detected at: messages at or below it need no work. */
+export const recurringState = sqliteTable("recurring_state", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  version: integer("version").notNull(),
+  computedAt: text("computed_at").notNull(),
+});

@@ -3,7 +3,7 @@ import { DAY_TOTALS } from "../analytics/rollup-sql";
 import type { Database } from "../db/client";
 
 /**
- * Rollups must equal the rows: any (user, currency, day, category) where they differ, and any empty rollup row.
+ * Rollups must equal the rows: any (user, currency, time key, category) where they differ, and any empty rollup row.
  * Used by the fuzz and stress suites after hostile input and load.
  */
 export async function integrityReport(db: Database) {

@@ -17,6 +17,7 @@ export const EventSchema = z
           user_id: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a",
           full_name: "Ada Lovelace",
           transaction_date: "2026-11-25T00:00:00.000Z",
+          date_only: false,
           transaction_amount: "125.50",
           transaction_type: "debit",
           currency: "USD",

@@ -25,7 +25,8 @@ export const SQL_EVENT_ID = sql`'evt_' || lower(hex(randomblob(16)))`;
  */
 const ROW_JSON = sql`json_object('id', id, 'userId', user_id, 'transactionDate', transaction_date, 'amountMinor', amount_minor,
   'currency', currency, 'transactionType', transaction_type, 'status', status, 'description', description,
-  'externalId', external_id, 'categoryId', category_id, 'merchant', merchant, 'tags', tags, 'etag', etag,
+  'externalId', external_id, 'categoryId', category_id, 'merchant', merchant, 'tags', tags,
+  'dateOnly', json(CASE WHEN date_only = 1 THEN 'true' ELSE 'false' END), 'etag', etag,
   'createdAt', created_at, 'updatedAt', updated_at, 'seq', seq, 'createdSeq', created_seq)`;
 
 const counter = (userId: string) => sql`(SELECT change_seq FROM sync_state WHERE user_id = ${userId})`;

@@ -39,6 +39,9 @@ export interface RecurringStream {
   missed: boolean;
   /** The latest 12, newest first. */
   transaction_ids: string[];
+  /** Days from the predicted slot to the one after it, and the frequency's tolerance: `status` and `missed` as of a later day. */
+  interval_days: number;
+  tolerance_days: number;
 }
 
 export interface DetectOptions {
@@ -290,6 +293,8 @@ function buildStream(key: string, currency: string, type: TransactionType, group
       .slice(-LATEST_IDS)
       .reverse()
       .map((o) => o.id),
+    interval_days: fit.interval,
+    tolerance_days: fit.tolerance,
   };
 }
 

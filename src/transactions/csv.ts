@@ -38,7 +38,9 @@ export function csvLine(values: readonly (string | null)[]): string {
 }
 
 export function recordToCsv(record: TransactionRecord): string {
-  return csvLine(EXPORT_COLUMNS.map((column) => (column === "tags" ? record.tags.join(TAG_SEPARATOR) : record[column])));
+  // A date-only row is written as its plain date, so importing the file keeps it a calendar date.
+  const row = record.date_only ? { ...record, transaction_date: record.transaction_date.slice(0, 10) } : record;
+  return csvLine(EXPORT_COLUMNS.map((column) => (column === "tags" ? row.tags.join(TAG_SEPARATOR) : row[column])));
 }
 
 /** Validates the header row itself, so a file with no data rows is checked too. */

@@ -1,12 +1,24 @@
+import type { Context } from "hono";
 import { writeContext } from "../analytics/ledger";
 import { decodeUtf8, mediaTypeOf, requestBytes } from "../http/body";
-import type { AppRouteHandler } from "../http/context";
+import type { AppEnv, AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
 import { ifNoneMatchHits, parseIfMatch, quoteEtag } from "../lib/etag";
 import { csvLine, EXPORT_COLUMNS, MAX_REPORTED_ERRORS, parseImportCsv, recordToCsv } from "./csv";
 import { ingestTransactions } from "./ingest";
 import type * as routes from "./transactions.routes";
 import * as service from "./transactions.service";
+
+/**
+ * The zone plain-date `from`/`to` are local days of: `tz`, else the caller's time_zone, which arrives with the
+ * token check, so it is settled first (a second round trip, listed in db/round-trips.ts).
+ */
+async function boundsZone(c: Context<AppEnv>, query: { tz?: string; from?: string; to?: string }): Promise<string> {
+  if (query.tz) return query.tz;
+  if (query.from === undefined && query.to === undefined) return "UTC";
+  await c.var.d1.settle();
+  return c.get("user").timeZone;
+}
 
 export const createTransaction: AppRouteHandler<typeof routes.createTransaction> = async (c) => {
   const user = c.get("user");
@@ -18,7 +30,8 @@ export const createTransaction: AppRouteHandler<typeof routes.createTransaction>
 
 export const listTransactions: AppRouteHandler<typeof routes.listTransactions> = async (c) => {
   const user = c.get("user");
-  const page = await service.listTransactions(c.var.db, user.id, c.req.valid("query"));
+  const query = c.req.valid("query");
+  const page = await service.listTransactions(c.var.db, user.id, query, await boundsZone(c, query));
   return c.json({ data: page.rows.map((row) => service.toRecord(row, user)), has_more: page.hasMore, next_cursor: page.nextCursor }, 200);
 };
 
@@ -102,7 +115,8 @@ export const exportTransactions: AppRouteHandler<typeof routes.exportTransaction
   const filters = c.req.valid("query");
   const db = c.var.db;
   const encoder = new TextEncoder();
-  const pageAfter = (cursor?: string) => service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor });
+  const zone = await boundsZone(c, filters);
+  const pageAfter = (cursor?: string) => service.listTransactions(db, user.id, { ...filters, limit: EXPORT_PAGE, cursor }, zone);
   // The first page is read before answering: it carries the token check, so a revoked token gets a 401, not a 200 that breaks off.
   let cursor: string | undefined;
   let page: Awaited<ReturnType<typeof pageAfter>> | undefined = await pageAfter();

@@ -4,13 +4,14 @@ import { CurrencyCode } from "../lib/currencies";
 import { isDateOnly, nextDayStart, nextInstant, parseTimestamp } from "../lib/dates";
 import { pageLimit } from "../lib/keyset";
 import { DECIMAL_AMOUNT, parseAmount } from "../lib/money";
+import { TzQuery } from "../lib/zone-schemas";
 import { MerchantSchema, TagSchema, TagsSchema } from "./labels.schemas";
 
 export const TRANSACTION_TYPES = ["credit", "debit"] as const;
 export const TRANSACTION_STATUSES = ["pending", "success", "failed"] as const;
 
 /** A date or date-time string checked by parseTimestamp, then mapped (for example to a range bound). */
-function timestampInput(map: (utc: string, input: string) => string) {
+function timestampInput<T>(map: (utc: string, input: string) => T) {
   return z.string().transform((s, ctx) => {
     const parsed = parseTimestamp(s);
     if (parsed === null) {
@@ -21,11 +22,26 @@ function timestampInput(map: (utc: string, input: string) => string) {
   });
 }
 
+/** A UTC instant (a plain date is midnight UTC): the rules API's ranges. */
 export const Timestamp = timestampInput((utc) => utc).openapi({
   type: "string",
   example: "2026-11-25T10:30:00Z",
   description: "RFC 3339 date-time with offset, or YYYY-MM-DD (midnight UTC)",
 });
+
+/** A transaction's date: an instant, or a plain date kept as a calendar date (the same day in every zone). */
+export const TransactionDate = timestampInput((utc, input) => ({ utc, dateOnly: isDateOnly(input) })).openapi({
+  type: "string",
+  example: "2026-11-25T10:30:00Z",
+  description: "RFC 3339 date-time with offset, or YYYY-MM-DD: a calendar date (`date_only`), counted on that date in every time zone",
+});
+
+/** A list/export bound, kept as given: a plain date is a whole local day of the zone in force (see local-range.ts). */
+export const LocalBound = z
+  .string()
+  .max(64)
+  .refine((s) => parseTimestamp(s) !== null, "must be YYYY-MM-DD or an RFC 3339 date-time with offset")
+  .openapi({ type: "string" });
 
 /** An inclusive end of range ("YYYY-MM-DD" covers that whole day), turned into an exclusive upper bound. */
 export const RangeEnd = timestampInput((utc, input) => (isDateOnly(input) ? nextDayStart(input) : nextInstant(utc))).openapi({
@@ -50,7 +66,7 @@ export const Amount = z
 const writableFields = {
   transaction_amount: Amount,
   transaction_type: z.enum(TRANSACTION_TYPES).openapi({ example: "debit" }),
-  transaction_date: Timestamp,
+  transaction_date: TransactionDate,
   currency: CurrencyCode,
   status: z.enum(TRANSACTION_STATUSES).openapi({ example: "success" }),
   description: z.string().max(500).nullable().openapi({ example: "Groceries" }),
@@ -139,7 +155,11 @@ export const TransactionSchema = z
     id: z.string().openapi({ example: "txn_0k7m3q9x2c4v6b8n1p5r7t9w3y" }),
     user_id: z.string().openapi({ example: "usr_5q3x8m2k1n7p4r6t9v0w2y4z6a" }),
     full_name: z.string().openapi({ example: "Ada Lovelace" }),
-    transaction_date: z.string().openapi({ example: "2026-11-25T00:00:00.000Z" }),
+    transaction_date: z.string().openapi({
+      example: "2026-11-25T10:30:00.000Z",
+      description: "UTC instant; for a `date_only` record, its calendar date at 00:00:00.000Z",
+    }),
+    date_only: z.boolean().openapi({ example: false, description: "Sent as a plain date: a calendar date in every time zone" }),
     transaction_amount: z.string().openapi({ example: "125.50" }),
     transaction_type: z.enum(TRANSACTION_TYPES),
     currency: z.string().openapi({ example: "USD" }),
@@ -164,8 +184,11 @@ export const TransactionIdParams = z.object({
 export const ListQuerySchema = z.strictObject({
   limit: pageLimit(1000, 100).openapi({ example: 100 }),
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor from the previous page" }),
-  from: Timestamp.optional().openapi({ description: "Only transactions on or after this date/time" }),
-  to: RangeEnd.optional(),
+  from: LocalBound.optional().openapi({
+    description: "On or after this date-time, or from the start of this local day (YYYY-MM-DD, in `tz`)",
+  }),
+  to: LocalBound.optional().openapi({ description: "Up to this date-time, or to the end of this local day (YYYY-MM-DD, in `tz`)" }),
+  tz: TzQuery,
   transaction_type: z.enum(TRANSACTION_TYPES).optional(),
   currency: CurrencyCode.optional(),
   status: z.enum(TRANSACTION_STATUSES).optional(),

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, gte, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { commitWrite, type WriteContext } from "../analytics/ledger";
 import { factsOf } from "../audit/audit";
 import type { AuthUser } from "../auth/users";
@@ -13,6 +13,7 @@ import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
 import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
 import { labelFilters } from "./list-filters";
+import { localRangeConditions } from "./local-range";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
 
 export type TransactionRow = typeof transactions.$inferSelect;
@@ -23,6 +24,7 @@ export function toRecord(row: TransactionRow, owner: Pick<AuthUser, "fullName">)
     user_id: row.userId,
     full_name: owner.fullName,
     transaction_date: row.transactionDate,
+    date_only: Boolean(row.dateOnly), // raw SQL rows (the prebuilt get, event objects) carry 0/1
     transaction_amount: formatAmount(row.amountMinor, row.currency),
     transaction_type: row.transactionType,
     currency: row.currency,
@@ -73,7 +75,8 @@ export function buildRow(
   const row: TransactionRow = {
     id: newId("txn"),
     userId,
-    transactionDate: input.transaction_date ?? now,
+    transactionDate: input.transaction_date?.utc ?? now,
+    dateOnly: input.transaction_date?.dateOnly ?? false,
     amountMinor,
     currency,
     transactionType: input.transaction_type,
@@ -134,15 +137,15 @@ const GET_OWNED_SQL = `SELECT ${Object.entries(getTableColumns(transactions))
 export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
   const row = await db.$client.prepare(GET_OWNED_SQL).bind(id, userId).first<TransactionRow>();
   if (!row) throw new ApiError("not_found", "Transaction not found");
-  return row;
+  return { ...row, dateOnly: Boolean(row.dateOnly) }; // SQLite's 0/1, as drizzle would map it
 }
 
-export async function listTransactions(db: Database, userId: string, query: ListQuery) {
+/** `zone`: the one plain-date bounds are local days of (the `tz` parameter, else the caller's time_zone). */
+export async function listTransactions(db: Database, userId: string, query: ListQuery, zone: string) {
   const page = keyset(transactions.transactionDate, transactions.id, query.cursor);
   const conditions: SQL[] = [eq(transactions.userId, userId)];
   if (page.after) conditions.push(page.after);
-  if (query.from) conditions.push(gte(transactions.transactionDate, query.from));
-  if (query.to) conditions.push(lt(transactions.transactionDate, query.to));
+  conditions.push(...localRangeConditions(query.from, query.to, query.tz ?? zone));
   if (query.transaction_type) conditions.push(eq(transactions.transactionType, query.transaction_type));
   if (query.currency) conditions.push(eq(transactions.currency, query.currency));
   if (query.status) conditions.push(eq(transactions.status, query.status));
@@ -180,7 +183,8 @@ export async function updateTransaction(
         ? minorOrInvalid(parseAmount(patch.transaction_amount, currency))
         : minorOrInvalid(rescaleMinor(BigInt(current.amountMinor), current.currency, currency));
     const next = {
-      transactionDate: patch.transaction_date ?? current.transactionDate,
+      transactionDate: patch.transaction_date?.utc ?? current.transactionDate,
+      dateOnly: patch.transaction_date?.dateOnly ?? current.dateOnly,
       amountMinor,
       currency,
       transactionType: patch.transaction_type ?? current.transactionType,

@@ -22,7 +22,7 @@ export async function tableNames(): Promise<string[]> {
 /** A user's stored transactions in the shape the analytics oracle reads (amount in minor units, as text). */
 export async function storedRows(userId: string): Promise<OracleRow[]> {
   return (await rows(
-    `SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, category_id, merchant
+    `SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, category_id, merchant, date_only
      FROM transactions WHERE user_id = ?`,
     userId,
   )) as OracleRow[];

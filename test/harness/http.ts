@@ -60,6 +60,7 @@ export interface TransactionRecord {
   user_id: string;
   full_name: string;
   transaction_date: string;
+  date_only: boolean;
   transaction_amount: string;
   transaction_type: "credit" | "debit";
   currency: string;
@@ -125,4 +126,9 @@ const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 export function unknownTransactionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(26));
   return `txn_${[...bytes].map((b) => ID_ALPHABET[b % 32]).join("")}`;
+}
+
+/** A copy of `value` without `keys`. */
+export function omitKeys<T extends object>(value: T, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
 }

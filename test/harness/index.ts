@@ -4,6 +4,7 @@ export {
   defaultCurrency,
   formatMinor,
   type OracleCategory,
+  type OracleLocal,
   type OracleRow,
   toMinor,
 } from "../../scripts/lib/analytics-oracle.mjs";

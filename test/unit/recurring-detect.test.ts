@@ -341,6 +341,9 @@ describe("the example in docs/recurring.md", () => {
       status: "mature",
       missed: false,
       transaction_ids: ["t4", "t3", "t2", "t1"],
+      // Days from April 30 to May 31, and monthly's tolerance: status and missed on later days (src/recurring/status.ts).
+      interval_days: 31,
+      tolerance_days: 3,
     });
   });
 
