@@ -82,9 +82,11 @@ export async function createCategory(ctx: WriteContext, userId: string, body: Ca
     updatedAt: now,
   };
   try {
-    await commitWrite(ctx, { userId, audit: { action: "category.create", targetId: row.id, details: { name: row.name } } }, [
-      db.insert(categories).values(row),
-    ]);
+    await commitWrite(
+      ctx,
+      { userId, labelsChanged: true, audit: { action: "category.create", targetId: row.id, details: { name: row.name } } },
+      [db.insert(categories).values(row)],
+    );
     return row;
   } catch (err) {
     if (nameTaken(err)) throw new ApiError("conflict", `A category named ${JSON.stringify(body.name)} already exists`);
@@ -111,7 +113,9 @@ export async function replaceCategory(ctx: WriteContext, userId: string, id: str
       targetId: id,
       details: { before: toCategoryRecord(current), after: toCategoryRecord({ ...current, ...next }) },
     };
-    const { results } = await commitWrite(ctx, { userId, audit }, [db.update(categories).set(next).where(owned(userId, id))]);
+    const { results } = await commitWrite(ctx, { userId, labelsChanged: true, audit }, [
+      db.update(categories).set(next).where(owned(userId, id)),
+    ]);
     if (results[0]?.meta.changes !== 1) throw new ApiError("not_found", "Category not found");
     return { ...current, ...next };
   } catch (err) {
@@ -155,6 +159,7 @@ export async function deleteCategory(ctx: WriteContext, userId: string, id: stri
     ctx,
     {
       userId,
+      labelsChanged: true,
       removes: move?.removes,
       adds: move ? [move.changed] : [],
       audit: move
