@@ -6,7 +6,6 @@ import { bumpLabelsVersion } from "../db/label-versions";
 import { rules } from "../db/schema";
 import { ApiError, validationError } from "../http/problem";
 import { newId } from "../lib/ids";
-import { labelsKnowing } from "../transactions/label-cache";
 import { MAX_RULES_PER_USER, type RuleBody } from "./rules.schemas";
 import { ruleFromDrizzle, type RuleRow as StoredRuleRow } from "./rules.store";
 
@@ -27,15 +26,25 @@ export async function getRule(db: Database, userId: string, id: string): Promise
 }
 
 /**
- * set_category must name one of the caller's categories: a 422 naming the action otherwise. Checked against
- * the cached label context (reloaded when it does not know an id), so no read precedes the write; a category
- * deleted meanwhile is harmless (a rule's action on a deleted category is skipped where rules run).
+ * set_category must name one of the caller's categories (a 422 naming the action otherwise), checked in
+ * the write's own batch: `found` reads the named ids that exist, `ok` guards the write on all of them.
  */
-async function checkActions(db: Database, userId: string, body: RuleBody): Promise<void> {
-  const named = body.actions.flatMap((a) => ("set_category" in a ? [a.set_category] : []));
-  const { categoryIds } = await labelsKnowing(db, userId, named);
+function categoryCheck(userId: string, body: RuleBody) {
+  const ids = [...new Set(body.actions.flatMap((a) => ("set_category" in a ? [a.set_category] : [])))];
+  const named = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  return {
+    found: ids.length > 0 ? sql`SELECT id FROM categories WHERE user_id = ${userId} AND id IN (${named})` : sql`SELECT NULL AS id WHERE 0`,
+    ok: ids.length > 0 ? sql`(SELECT COUNT(*) FROM categories WHERE user_id = ${userId} AND id IN (${named})) = ${ids.length}` : sql`1`,
+  };
+}
+
+function refuseMissingCategories(body: RuleBody, found: D1Result | undefined): void {
+  const existing = new Set(((found?.results ?? []) as { id: string }[]).map((r) => r.id));
   const errors = body.actions.flatMap((action, i) =>
-    "set_category" in action && !categoryIds.has(action.set_category)
+    "set_category" in action && !existing.has(action.set_category)
       ? [{ path: `actions.${i}.set_category`, message: "no such category" }]
       : [],
   );
@@ -64,14 +73,15 @@ function fromReturned(raw: StoredRuleRow): RuleRow {
  * limit, both decided in SQL), its audit row and the label version.
  */
 export async function createRule(db: Database, userId: string, body: RuleBody, audit: AuditContext): Promise<RuleRow> {
-  await checkActions(db, userId, body);
   const now = new Date().toISOString();
   const id = newId("rul");
-  const [inserted] = await runBatch(db, [
+  const check = categoryCheck(userId, body);
+  const [found, inserted] = await runBatch(db, [
+    check.found,
     sql`INSERT INTO rules (id, user_id, name, position, active, "match", conditions, actions, stop_processing, created_at, updated_at)
       SELECT ${id}, ${userId}, ${body.name}, COALESCE(${body.position ?? null}, (SELECT MAX(position) + 1 FROM rules WHERE user_id = ${userId}), 0),
         ${body.active ? 1 : 0}, ${body.match}, ${JSON.stringify(body.conditions)}, ${JSON.stringify(body.actions)}, ${body.stop_processing ? 1 : 0}, ${now}, ${now}
-      WHERE (SELECT COUNT(*) FROM rules WHERE user_id = ${userId}) < ${MAX_RULES_PER_USER}
+      WHERE (SELECT COUNT(*) FROM rules WHERE user_id = ${userId}) < ${MAX_RULES_PER_USER} AND ${check.ok}
       RETURNING *`,
     auditInsert(
       audit,
@@ -80,6 +90,7 @@ export async function createRule(db: Database, userId: string, body: RuleBody, a
     ),
     bumpLabelsVersion(userId),
   ]);
+  refuseMissingCategories(body, found);
   const row = inserted?.results[0] as StoredRuleRow | undefined;
   if (!row) throw new ApiError("conflict", `At most ${MAX_RULES_PER_USER} rules per user`);
   return fromReturned(row);
@@ -90,9 +101,11 @@ export async function createRule(db: Database, userId: string, body: RuleBody, a
  * forward even within the same millisecond (both in SQL, so the rule is not read first).
  */
 export async function replaceRule(db: Database, userId: string, id: string, body: RuleBody, audit: AuditContext): Promise<RuleRow> {
-  await checkActions(db, userId, body);
   const now = new Date().toISOString();
-  const [updated] = await runBatch(db, [
+  const check = categoryCheck(userId, body);
+  const [present, found, updated] = await runBatch(db, [
+    sql`SELECT 1 AS present FROM rules WHERE ${owned(userId, id)}`,
+    check.found,
     sql`UPDATE rules SET name = ${body.name}, position = COALESCE(${body.position ?? null}, position), active = ${body.active ? 1 : 0},
         "match" = ${body.match}, conditions = ${JSON.stringify(body.conditions)}, actions = ${JSON.stringify(body.actions)},
         stop_processing = ${body.stop_processing ? 1 : 0},
@@ -106,8 +119,10 @@ export async function replaceRule(db: Database, userId: string, id: string, body
     ),
     bumpLabelsVersion(userId),
   ]);
+  if ((present?.results.length ?? 0) === 0) throw new ApiError("not_found", "Rule not found");
+  refuseMissingCategories(body, found);
   const row = updated?.results[0] as StoredRuleRow | undefined;
-  if (!row) throw new ApiError("not_found", "Rule not found");
+  if (!row) throw new Error("rule update neither applied nor refused");
   return fromReturned(row);
 }
 
