@@ -89,7 +89,6 @@ function nameTaken(err: unknown): boolean {
  * because names and parents are joined when reading and exclude_from_analytics decides which rollup rows count.
  */
 export async function createCategory(ctx: WriteContext, userId: string, body: CategoryBody): Promise<CategoryRow> {
-  const { db } = ctx;
   const now = new Date().toISOString();
   const row: CategoryRow = {
     id: newId("cat"),
