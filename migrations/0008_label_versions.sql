@@ -10,3 +10,9 @@ CREATE TABLE `label_versions` (
 	`version` integer NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
+--> statement-breakpoint
+-- Users who already have categories or rules start at 1, so an isolate's "no row, nothing cached" (version 0) cannot pass for them.
+INSERT INTO `label_versions` (`user_id`, `version`)
+SELECT `id`, 1 FROM `users`
+WHERE EXISTS (SELECT 1 FROM `categories` WHERE `categories`.`user_id` = `users`.`id`)
+	OR EXISTS (SELECT 1 FROM `rules` WHERE `rules`.`user_id` = `users`.`id`);

@@ -157,6 +157,8 @@ function seedSql() {
       const [currency, day, category, merchant] = key.split("|");
       return `INSERT INTO merchant_rollups (user_id, currency, day, category_id, merchant, tx_count, credit_minor, debit_minor) VALUES (${[DEMO.id, currency, day, category, merchant, a.n, a.credit, a.debit].map(q).join(", ")});`;
     }),
+    // Label version (migration 0008) that no isolate can have cached for the demo user: a running dev server reloads its categories and rules.
+    `INSERT INTO label_versions (user_id, version) VALUES (${q(DEMO.id)}, ${Math.floor(Date.now() / 1000)});`,
     // Counter ahead of any snapshot: the first read answers from the rollups and queues a recompute.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,
   ];
