@@ -272,7 +272,7 @@ describe("D1 round trips per request", () => {
       expect(JSON.parse(m.body)).toMatchObject({ changed: 1, complete: true });
     });
 
-    it("a labelling write with this isolate's cached context: 1; after a category or rule change: 3 (guard, reload, write), then 1 again", async () => {
+    it("a labelling write with this isolate's cached context: 1; after a category or rule change: 3 (guard, reload, write), then 1 again; 2 naming a new category", async () => {
       const u = await newUser("tripslabels");
       const create = (body: Record<string, unknown>) => measure(`${TX}/create`, jsonInit("POST", body, u.token));
       const plain = { transaction_amount: "1.00", transaction_type: "debit", description: "grocery run" };
@@ -286,6 +286,11 @@ describe("D1 round trips per request", () => {
       const steady = await create(plain);
       expect([steady.status, steady.trips]).toEqual([201, 1]);
       expect(JSON.parse(steady.body)).toMatchObject({ category_id: cat });
+      // A category created since: the body names an id the cache does not know, so the context is reloaded first (2).
+      const travel = (await json<{ id: string }>(await call(CAT, send("POST", { name: "Travel" }, u)), 201)).id;
+      const named = await create({ ...plain, description: "train", category_id: travel });
+      expect([named.status, named.trips]).toEqual([201, 2]);
+      expect(JSON.parse(named.body)).toMatchObject({ category_id: travel });
       // A body's category the cache does not know is reloaded once before the 422 (that load is the one round trip).
       const unknown = await create({ ...plain, category_id: "cat_unknown" });
       expect([unknown.status, unknown.trips]).toEqual([422, 1]);
