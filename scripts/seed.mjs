@@ -164,6 +164,8 @@ function seedSql() {
     SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END), SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END)
   FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4${merchant ? ", merchant COLLATE NOCASE" : ""};`;
     }),
+    // Label version (migration 0008) that no isolate can have cached for the demo user: a running dev server reloads its categories and rules.
+    `INSERT INTO label_versions (user_id, version) VALUES (${q(DEMO.id)}, ${Math.floor(Date.now() / 1000)});`,
     // Counter ahead of any snapshot and any detection: the first analytics or recurring read answers from
     // what is stored and queues the consumer, which computes the snapshot and detects the streams.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,

@@ -5,7 +5,7 @@ import { recomputeSnapshot } from "../src/analytics/snapshot";
 import { getDb } from "../src/db/client";
 import { ApiError } from "../src/http/problem";
 import { insertTransactions } from "../src/transactions/insert";
-import { loadLabelContext } from "../src/transactions/labelling";
+import { loadLabelContext } from "../src/transactions/label-cache";
 import { buildRow } from "../src/transactions/transactions.service";
 import {
   authed,

@@ -169,7 +169,15 @@ describe("happy", () => {
       const profile = doc.components?.schemas?.UserProfile as { type?: string; allOf?: unknown; properties?: object };
       expect(profile.allOf).toBeUndefined();
       expect(profile.type).toBe("object");
-      expect(Object.keys(profile.properties ?? {})).toEqual(["id", "username", "full_name", "email", "time_zone", "week_start", "created_at"]);
+      expect(Object.keys(profile.properties ?? {})).toEqual([
+        "id",
+        "username",
+        "full_name",
+        "email",
+        "time_zone",
+        "week_start",
+        "created_at",
+      ]);
     });
   });
 

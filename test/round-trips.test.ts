@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../src/app";
 import { ROUND_TRIP_EXCEPTIONS, roundTripBudget } from "../src/db/round-trips";
 import worker from "../src/index";
-import { BASE, call, createTransaction, jsonInit, newUser, type TestUser, unknownTransactionId } from "./harness";
+import { BASE, call, createTransaction, json, jsonInit, newUser, type TestUser, unknownTransactionId } from "./harness";
 
 /**
  * Counts the calls that reach D1 (prepare().first/all/run/raw and batch, on the binding or on any of its
@@ -212,6 +212,89 @@ describe("D1 round trips per request", () => {
       const key = "Idempotency-Key on a write";
       await expectTrips(key, `${TX}/create`, init, 201, ROUND_TRIP_EXCEPTIONS[key].trips);
       await expectTrips(key, `${TX}/create`, init, 201, 2);
+    });
+  });
+
+  describe("categories and rules", () => {
+    const CAT = "/api/v1/categories";
+    const RULES = "/api/v1/rules";
+    const send = (method: string, body: unknown, who: TestUser) => jsonInit(method, body, who.token);
+    const rule = (categoryId: string, name = "groceries") => ({
+      name,
+      match: "all",
+      conditions: [{ field: "description", op: "contains", value: "grocery" }],
+      actions: [{ set_category: categoryId }, { add_tag: "weekly" }],
+    });
+
+    it("categories: create, list and get in 1 (create checks parent, name and count in its write batch); replace and delete 2 (listed)", async () => {
+      const u = await newUser("tripscat");
+      const food = JSON.parse((await expectTrips(`POST ${CAT}`, CAT, send("POST", { name: "Food" }, u), 201)).body) as { id: string };
+      const sub = await expectTrips(`POST ${CAT}`, CAT, send("POST", { name: "Groceries", parent_id: food.id }, u), 201);
+      const groceries = JSON.parse(sub.body) as { id: string; parent_id: string };
+      expect(groceries.parent_id).toBe(food.id);
+      await expectTrips(`POST ${CAT}`, CAT, send("POST", { name: "food" }, u), 409);
+      await expectTrips(`GET ${CAT}`, CAT, bearer(u), 200);
+      await expectTrips(`GET ${CAT}/{id}`, `${CAT}/${food.id}`, bearer(u), 200);
+      await expectTrips(`PUT ${CAT}/{id}`, `${CAT}/${groceries.id}`, send("PUT", { name: "Supermarket", parent_id: food.id }, u), 200);
+      await expectTrips(`DELETE ${CAT}/{id}`, `${CAT}/${groceries.id}`, { method: "DELETE", ...bearer(u) }, 200);
+    });
+
+    it("rules: create, list, get, replace, delete and test in 1 each (set_category checked in the write batch)", async () => {
+      const u = await newUser("tripsrule");
+      const cat = (await json<{ id: string }>(await call(CAT, send("POST", { name: "Groceries" }, u)), 201)).id;
+      const created = await expectTrips(`POST ${RULES}`, RULES, send("POST", rule(cat), u), 201);
+      const id = (JSON.parse(created.body) as { id: string }).id;
+      await expectTrips(`GET ${RULES}`, RULES, bearer(u), 200);
+      await expectTrips(`GET ${RULES}/{id}`, `${RULES}/${id}`, bearer(u), 200);
+      await expectTrips(`PUT ${RULES}/{id}`, `${RULES}/${id}`, send("PUT", rule(cat, "renamed"), u), 200);
+      const tested = await expectTrips(
+        `POST ${RULES}/test`,
+        `${RULES}/test`,
+        send("POST", { transaction_amount: "4.00", transaction_type: "debit", description: "Grocery run" }, u),
+        200,
+      );
+      expect(JSON.parse(tested.body).transaction).toMatchObject({ category_id: cat, tags: ["weekly"] });
+      await expectTrips(`DELETE ${RULES}/{id}`, `${RULES}/${id}`, { method: "DELETE", ...bearer(u) }, 200);
+      // An unknown set_category: the write batch reads the named categories and refuses the insert, a 422 naming the action.
+      const refused = await expectTrips(`POST ${RULES}`, RULES, send("POST", rule("cat_unknown"), u), 422);
+      expect(refused.body).toContain("actions.0.set_category");
+      expect((await json<{ data: unknown[] }>(await call(RULES, bearer(u)), 200)).data).toEqual([]);
+    });
+
+    it("rules/{id}/apply: 3 (listed) for one page with changes", async () => {
+      const u = await newUser("tripsapply");
+      const cat = (await json<{ id: string }>(await call(CAT, send("POST", { name: "Groceries" }, u)), 201)).id;
+      // Naming the category loads this isolate's label context, so apply finds it cached; the rule comes after, so it has work.
+      await createTransaction(u.token, { transaction_amount: "2.00", transaction_type: "debit", description: "grocery", category_id: cat });
+      const id = (await json<{ id: string }>(await call(RULES, send("POST", rule(cat), u)), 201)).id;
+      const route = `POST ${RULES}/{id}/apply`;
+      const m = await expectTrips(route, `${RULES}/${id}/apply`, { method: "POST", ...bearer(u) }, 200, ROUND_TRIP_EXCEPTIONS[route].trips);
+      expect(JSON.parse(m.body)).toMatchObject({ changed: 1, complete: true });
+    });
+
+    it("a labelling write with this isolate's cached context: 1; after a category or rule change: 3 (guard, reload, write), then 1 again; 2 naming a new category", async () => {
+      const u = await newUser("tripslabels");
+      const create = (body: Record<string, unknown>) => measure(`${TX}/create`, jsonInit("POST", body, u.token));
+      const plain = { transaction_amount: "1.00", transaction_type: "debit", description: "grocery run" };
+      expect((await create(plain)).trips).toBe(1); // no categories or rules: the assumed version 0 holds
+      const cat = (await json<{ id: string }>(await call(CAT, send("POST", { name: "Groceries" }, u)), 201)).id;
+      await json(await call(RULES, send("POST", rule(cat), u)), 201);
+      const stale = await create(plain);
+      expect([stale.status, stale.trips]).toEqual([201, 3]);
+      // Labelled by the rule the fresh context holds, not by the stale one.
+      expect(JSON.parse(stale.body)).toMatchObject({ category_id: cat, tags: ["weekly"] });
+      const steady = await create(plain);
+      expect([steady.status, steady.trips]).toEqual([201, 1]);
+      expect(JSON.parse(steady.body)).toMatchObject({ category_id: cat });
+      // A category created since: the body names an id the cache does not know, so the context is reloaded first (2).
+      const travel = (await json<{ id: string }>(await call(CAT, send("POST", { name: "Travel" }, u)), 201)).id;
+      const named = await create({ ...plain, description: "train", category_id: travel });
+      expect([named.status, named.trips]).toEqual([201, 2]);
+      expect(JSON.parse(named.body)).toMatchObject({ category_id: travel });
+      // A body's category the cache does not know is reloaded once before the 422 (that load is the one round trip).
+      const unknown = await create({ ...plain, category_id: "cat_unknown" });
+      expect([unknown.status, unknown.trips]).toEqual([422, 1]);
+      expect(unknown.body).toContain("category_id");
     });
   });
 

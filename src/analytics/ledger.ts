@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { type AuditAction, type AuditContext, auditContext, auditEachRow, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
 import { type Database, getDb } from "../db/client";
+import { bumpLabelsVersion } from "../db/label-versions";
 import { feedStatements, sequenceStatements } from "../feed/feed-statements";
 import type { AppEnv } from "../http/context";
 import { dispatchOutbox } from "../webhooks/outbox";
@@ -48,6 +49,10 @@ export type LedgerAudit =
 
 export interface LedgerChange {
   userId: string;
+  /** Checks that abort the whole batch when they fail (e.g. the label guard of a cached label context): first in it. */
+  guards?: readonly SQL[];
+  /** The write changes the user's categories or rules: their label version moves in the same batch. */
+  labelsChanged?: boolean;
   /** The rows the write changes or removes, as they are before it: taken out of their days first. */
   removes?: SQL;
   /** The rows the write creates or changes, as they are after it: added to their days afterwards (one statement each). */
@@ -76,7 +81,7 @@ export function versionFrom(result: D1Result | undefined): number {
 
 /** The side statements of a write: those that run before the write's own statements, and those after. */
 export function ledgerStatements(change: LedgerChange, audit: AuditContext): { before: SQL[]; after: SQL[] } {
-  const before: SQL[] = [];
+  const before: SQL[] = [...(change.guards ?? [])];
   const after: SQL[] = [];
   const entries = Array.isArray(change.audit) ? change.audit : [change.audit as LedgerAudit];
   // A row-based audit entry reads the row where it exists: before a delete, after an insert.
@@ -104,6 +109,7 @@ export function ledgerStatements(change: LedgerChange, audit: AuditContext): { b
       after.push(auditInsert(audit, { userId: change.userId, action, targetId, details }, onlyIf));
     }
   }
+  if (change.labelsChanged) after.push(bumpLabelsVersion(change.userId));
   // Whether the write left events for a webhook to send (none when the user has no enabled endpoint).
   if (writesEvents(change)) after.push(outboxPending(change.userId));
   after.push(bumpVersion(change.userId));

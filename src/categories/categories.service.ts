@@ -34,25 +34,49 @@ export async function getCategory(db: Database, userId: string, id: string): Pro
   return row;
 }
 
-/** The body's parent must be a top-level category of the caller, and not the category itself. */
-async function checkParent(db: Database, userId: string, body: CategoryBody, selfId?: string): Promise<void> {
-  if (body.parent_id === null) return;
-  const fail = (message: string) => validationError([{ path: "parent_id", message }]);
-  if (body.parent_id === selfId) throw fail("a category cannot be its own parent");
-  const parent = await db.query.categories.findFirst({ where: owned(userId, body.parent_id) });
-  if (!parent) throw fail("no such category");
-  if (parent.parentId !== null) throw fail("the parent is itself a child (one level of nesting)");
-  if (selfId) {
-    const child = await db.get(sql`SELECT 1 FROM categories WHERE user_id = ${userId} AND parent_id = ${selfId} LIMIT 1`);
-    if (child) throw fail("this category has children, so it cannot have a parent");
-  }
+/**
+ * The body's checks, read inside the write's own batch (no read before it): the parent's kind (it must be
+ * a top-level category of the caller), a name taken by another category, the caller's category count, and
+ * whether the category itself has children (then it cannot get a parent).
+ */
+function checksRead(userId: string, body: CategoryBody, selfId: string | null): SQL {
+  return sql`SELECT
+    (SELECT CASE WHEN parent_id IS NULL THEN 'top' ELSE 'child' END FROM categories WHERE id = ${body.parent_id} AND user_id = ${userId}) AS parent,
+    (SELECT id FROM categories WHERE user_id = ${userId} AND name = ${body.name} COLLATE NOCASE AND id IS NOT ${selfId} LIMIT 1) AS clash,
+    (SELECT COUNT(*) FROM categories WHERE user_id = ${userId}) AS n,
+    EXISTS (SELECT 1 FROM categories WHERE user_id = ${userId} AND parent_id = ${selfId}) AS has_children`;
 }
 
-async function checkNameFree(db: Database, userId: string, name: string, selfId?: string): Promise<void> {
-  const clash = await db.get<{ id: string }>(
-    sql`SELECT id FROM categories WHERE user_id = ${userId} AND name = ${name} COLLATE NOCASE LIMIT 1`,
-  );
-  if (clash && clash.id !== selfId) throw new ApiError("conflict", `A category named ${JSON.stringify(name)} already exists (${clash.id})`);
+/** The same checks as the condition the write statement carries, so a refused write changes nothing. */
+function checksPass(userId: string, body: CategoryBody, selfId: string | null, limit: boolean): SQL {
+  const parentOk =
+    body.parent_id === null
+      ? sql`1`
+      : sql`EXISTS (SELECT 1 FROM categories WHERE id = ${body.parent_id} AND user_id = ${userId} AND parent_id IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM categories WHERE user_id = ${userId} AND parent_id = ${selfId})`;
+  return sql`${parentOk}
+    AND NOT EXISTS (SELECT 1 FROM categories WHERE user_id = ${userId} AND name = ${body.name} COLLATE NOCASE AND id IS NOT ${selfId})
+    AND ${limit ? sql`(SELECT COUNT(*) FROM categories WHERE user_id = ${userId}) < ${MAX_CATEGORIES_PER_USER}` : sql`1`}`;
+}
+
+interface ChecksRow {
+  parent: "top" | "child" | null;
+  clash: string | null;
+  n: number;
+  has_children: number;
+}
+
+/** The answer for a refused write, in the order the checks were always made: parent (422), name (409), count (409). */
+function refuse(body: CategoryBody, checks: ChecksRow, limit: boolean): void {
+  const fail = (message: string) => validationError([{ path: "parent_id", message }]);
+  if (body.parent_id !== null) {
+    if (checks.parent === null) throw fail("no such category");
+    if (checks.parent === "child") throw fail("the parent is itself a child (one level of nesting)");
+    if (checks.has_children) throw fail("this category has children, so it cannot have a parent");
+  }
+  if (checks.clash) throw new ApiError("conflict", `A category named ${JSON.stringify(body.name)} already exists (${checks.clash})`);
+  if (limit && checks.n >= MAX_CATEGORIES_PER_USER)
+    throw new ApiError("conflict", `At most ${MAX_CATEGORIES_PER_USER} categories per user`);
 }
 
 /** A concurrent writer took the name between the check and the write: the unique index says so. */
@@ -65,11 +89,6 @@ function nameTaken(err: unknown): boolean {
  * because names and parents are joined when reading and exclude_from_analytics decides which rollup rows count.
  */
 export async function createCategory(ctx: WriteContext, userId: string, body: CategoryBody): Promise<CategoryRow> {
-  const { db } = ctx;
-  await checkParent(db, userId, body);
-  await checkNameFree(db, userId, body.name);
-  const count = await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM categories WHERE user_id = ${userId}`);
-  if ((count?.n ?? 0) >= MAX_CATEGORIES_PER_USER) throw new ApiError("conflict", `At most ${MAX_CATEGORIES_PER_USER} categories per user`);
   const now = new Date().toISOString();
   const row: CategoryRow = {
     id: newId("cat"),
@@ -82,9 +101,30 @@ export async function createCategory(ctx: WriteContext, userId: string, body: Ca
     updatedAt: now,
   };
   try {
-    await commitWrite(ctx, { userId, audit: { action: "category.create", targetId: row.id, details: { name: row.name } } }, [
-      db.insert(categories).values(row),
-    ]);
+    const { results } = await commitWrite(
+      ctx,
+      {
+        userId,
+        labelsChanged: true,
+        audit: {
+          action: "category.create",
+          targetId: row.id,
+          details: { name: row.name },
+          onlyIf: sql`EXISTS (SELECT 1 FROM categories WHERE id = ${row.id})`,
+        },
+      },
+      [
+        checksRead(userId, body, null),
+        sql`INSERT INTO categories (id, user_id, name, parent_id, color, exclude_from_analytics, created_at, updated_at)
+          SELECT ${row.id}, ${userId}, ${row.name}, ${row.parentId}, ${row.color}, ${row.excludeFromAnalytics ? 1 : 0}, ${now}, ${now}
+          WHERE ${checksPass(userId, body, null, true)}`,
+      ],
+      (written) => written[1]?.meta.changes === 1,
+    );
+    if (results[1]?.meta.changes !== 1) {
+      refuse(body, results[0]?.results[0] as ChecksRow, true);
+      throw new ApiError("conflict", "The categories changed during this write; retry");
+    }
     return row;
   } catch (err) {
     if (nameTaken(err)) throw new ApiError("conflict", `A category named ${JSON.stringify(body.name)} already exists`);
@@ -95,9 +135,22 @@ export async function createCategory(ctx: WriteContext, userId: string, body: Ca
 /** PUT replaces every field. */
 export async function replaceCategory(ctx: WriteContext, userId: string, id: string, body: CategoryBody): Promise<CategoryRow> {
   const { db } = ctx;
-  const current = await getCategory(db, userId, id);
-  await checkParent(db, userId, body, id);
-  await checkNameFree(db, userId, body.name, id);
+  if (body.parent_id === id) throw validationError([{ path: "parent_id", message: "a category cannot be its own parent" }]);
+  // One read for the row (the audit entry records it before and after) and the checks; the write re-checks them in SQL.
+  const [stored, checks] = await runBatch(db, [sql`SELECT * FROM categories WHERE ${owned(userId, id)}`, checksRead(userId, body, id)]);
+  const raw = stored?.results[0] as Record<string, unknown> | undefined;
+  if (!raw) throw new ApiError("not_found", "Category not found");
+  refuse(body, checks?.results[0] as ChecksRow, false);
+  const current: CategoryRow = {
+    id: raw.id as string,
+    userId: raw.user_id as string,
+    name: raw.name as string,
+    parentId: raw.parent_id as string | null,
+    color: raw.color as string | null,
+    excludeFromAnalytics: raw.exclude_from_analytics === 1,
+    createdAt: raw.created_at as string,
+    updatedAt: raw.updated_at as string,
+  };
   const next = {
     name: body.name,
     parentId: body.parent_id,
@@ -111,8 +164,22 @@ export async function replaceCategory(ctx: WriteContext, userId: string, id: str
       targetId: id,
       details: { before: toCategoryRecord(current), after: toCategoryRecord({ ...current, ...next }) },
     };
-    const { results } = await commitWrite(ctx, { userId, audit }, [db.update(categories).set(next).where(owned(userId, id))]);
-    if (results[0]?.meta.changes !== 1) throw new ApiError("not_found", "Category not found");
+    const { results } = await commitWrite(
+      ctx,
+      {
+        userId,
+        labelsChanged: true,
+        audit: { ...audit, onlyIf: sql`EXISTS (SELECT 1 FROM categories WHERE id = ${id} AND updated_at = ${next.updatedAt})` },
+      },
+      [
+        db
+          .update(categories)
+          .set(next)
+          .where(and(owned(userId, id), checksPass(userId, body, id, false))),
+      ],
+      ([updated]) => updated?.meta.changes === 1,
+    );
+    if (results[0]?.meta.changes !== 1) throw new ApiError("conflict", "The category or its parent changed meanwhile; retry");
     return { ...current, ...next };
   } catch (err) {
     if (nameTaken(err)) throw new ApiError("conflict", `A category named ${JSON.stringify(body.name)} already exists`);
@@ -126,17 +193,21 @@ export async function replaceCategory(ctx: WriteContext, userId: string, id: str
  */
 export async function deleteCategory(ctx: WriteContext, userId: string, id: string, reassignTo: string | undefined): Promise<string> {
   const { db } = ctx;
-  await getCategory(db, userId, id);
-  const [children, used] = await runBatch(db, [
+  // One read for every check; the DELETE repeats them in SQL (NOT EXISTS) and a deleted target fails the batch.
+  const named = reassignTo === undefined || reassignTo === "none" ? null : reassignTo;
+  const [self, children, used, targetRow] = await runBatch(db, [
+    sql`SELECT 1 AS x FROM categories WHERE ${owned(userId, id)}`,
     sql`SELECT 1 AS x FROM categories WHERE user_id = ${userId} AND parent_id = ${id} LIMIT 1`,
     sql`SELECT 1 AS x FROM transactions WHERE user_id = ${userId} AND category_id = ${id} LIMIT 1`,
+    sql`SELECT 1 AS x FROM categories WHERE ${owned(userId, named ?? "")}`,
   ]);
+  if ((self?.results.length ?? 0) === 0) throw new ApiError("not_found", "Category not found");
   if ((children?.results.length ?? 0) > 0) throw new ApiError("conflict", "The category has children; delete or move them first");
   let target: string | null | undefined;
   if (reassignTo !== undefined) {
     target = reassignTo === "none" ? null : reassignTo;
     if (target === id) throw validationError([{ path: "reassign_to", message: "must be another category" }]);
-    if (target !== null && !(await db.query.categories.findFirst({ where: owned(userId, target) }))) {
+    if (target !== null && (targetRow?.results.length ?? 0) === 0) {
       throw validationError([{ path: "reassign_to", message: "no such category" }]);
     }
   }
@@ -155,6 +226,7 @@ export async function deleteCategory(ctx: WriteContext, userId: string, id: stri
     ctx,
     {
       userId,
+      labelsChanged: true,
       removes: move?.removes,
       adds: move ? [move.changed] : [],
       audit: move

@@ -2,6 +2,7 @@ import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { ApiError, validationError } from "../http/problem";
 import type { Database } from "./client";
+import { isStaleLabels, StaleLabelsError } from "./label-versions";
 
 const dialect = new SQLiteAsyncDialect();
 
@@ -20,6 +21,7 @@ export async function runBatch(db: Database, statements: Statement[]): Promise<D
   try {
     return await d1.batch(prepared);
   } catch (err) {
+    if (isStaleLabels(err)) throw new StaleLabelsError();
     throw fromTrigger(err) ?? err;
   }
 }

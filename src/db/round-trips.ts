@@ -38,6 +38,32 @@ export const ROUND_TRIP_EXCEPTIONS = {
     when: "rows carry external_id or an exported id",
     reason: "as bulk: existing ids are looked up first; each further 1,000 rows add one atomic batch",
   },
+  "POST /api/v1/transaction/create": {
+    trips: 3,
+    when: "this isolate's cached label context (categories, active rules) is missing or older than the user's label version",
+    reason:
+      "writes label with the isolate's cached context and carry a guard first in their batch (transactions/label-cache.ts); when a category or rule " +
+      "changed since (or the isolate never cached a user who has some), the guard aborts the batch, the context is reloaded and the write redone. " +
+      "A body naming a category the cache does not know reloads first (2). The same holds for bulk and import",
+  },
+  "PUT /api/v1/categories/{id}": {
+    trips: 2,
+    reason:
+      "the stored category (its audit entry records it before and after) and the body's checks (parent, name) are read in one batch, then the " +
+      "write re-checks them in SQL in its own batch with the rollups' version and the label version",
+  },
+  "DELETE /api/v1/categories/{id}": {
+    trips: 2,
+    reason:
+      "whether the category exists, has children, is used by transactions and whether reassign_to exists are read in one batch (a 404, 409 or 422 " +
+      "each), then the reassignment and the delete (guarded again in SQL) run in one batch with rollups and audit",
+  },
+  "POST /api/v1/rules/{id}/apply": {
+    trips: 3,
+    reason:
+      "the rule is read (with the token check), then each page of 500 rows is read and its changes written in one guarded batch (2 per page, up to " +
+      "5,000 rows before the queue continues); a set_category the isolate's cached label context does not know adds one load",
+  },
   "GET /api/v1/transaction/export": {
     trips: 2,
     when: "more than 1,000 matching rows",

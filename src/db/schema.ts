@@ -167,6 +167,18 @@ export const analyticsState = sqliteTable(
   (t) => [index("analytics_state_behind").on(t.userId).where(sql`${t.snapshotVersion} < ${t.version}`)],
 );
 
+/**
+ * Per-user label-context version: bumped in the same batch by every category and rule write, so a cached
+ * context (categories, active rules) can be checked inside a write's batch (src/transactions/label-cache.ts).
+ * Hand-written migration 0008; no row means version 0.
+ */
+export const labelVersions = sqliteTable("label_versions", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  version: integer("version").notNull(),
+});
+
 /** Queue messages that exhausted their retries, kept for operators (the cron sweep heals their users). */
 export const deadLetters = sqliteTable("dead_letters", {
   id: text("id").primaryKey(),

@@ -2,9 +2,12 @@ import { and, eq, gte, lt, type SQL } from "drizzle-orm";
 import { commitWrite, type WriteContext } from "../analytics/ledger";
 import { transactions } from "../db/schema";
 import { keyset, toPage } from "../lib/keyset";
-import { loadLabelContext, withoutDeletedCategories } from "../transactions/labelling";
+import { labelsKnowing } from "../transactions/label-cache";
+import { withoutDeletedCategories } from "../transactions/labelling";
 import { type Relabel, relabelWrite } from "../transactions/relabel";
 import { applyRule, compileRule, type Rule } from "./evaluate";
+
+const categoriesOf = (rule: Rule) => rule.actions.flatMap((a) => ("set_category" in a ? [a.set_category] : []));
 
 /** Rows read and (when changed) rewritten per D1 batch. */
 export const APPLY_PAGE_ROWS = 500;
@@ -38,7 +41,8 @@ export async function applyRuleToRange(
   options: { dryRun: boolean; cursor?: string; maxRows: number },
 ): Promise<ApplyProgress> {
   const { db } = ctx;
-  const { categoryIds } = await loadLabelContext(db, userId, false);
+  // The cached context unless the rule names a category it does not know; one deleted meanwhile fails the page's batch (409).
+  const { categoryIds } = await labelsKnowing(db, userId, categoriesOf(storedRule));
   // Compiled once for the whole range, not once per row.
   const rule = compileRule(withoutDeletedCategories(storedRule, categoryIds));
   const progress: ApplyProgress = { matched: 0, changed: 0, cursor: options.cursor ?? null, analyticsVersion: 0 };

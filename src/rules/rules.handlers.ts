@@ -1,7 +1,7 @@
 import { writeContext } from "../analytics/ledger";
 import { auditContext } from "../audit/audit";
 import type { AppRouteHandler } from "../http/context";
-import { loadLabelContext } from "../transactions/labelling";
+import { loadLabelContext } from "../transactions/label-cache";
 import { buildRow, toRecord } from "../transactions/transactions.service";
 import { APPLY_ROWS_PER_INVOCATION, applyRuleToRange } from "./apply";
 import type { RuleApplyMessage } from "./apply-queue";

@@ -3,7 +3,8 @@ import type { AuditAction } from "../audit/audit";
 import { ApiError, type FieldError, validationError } from "../http/problem";
 import { zodFieldErrors } from "../http/validation";
 import { existingExternalIds, existingIds, insertTransactions } from "./insert";
-import { type LabelContext, loadLabelContext } from "./labelling";
+import { type GuardedLabels, loadLabelContext, withLabels } from "./label-cache";
+import type { LabelContext } from "./labelling";
 import { CreateTransactionSchema } from "./transactions.schemas";
 import { buildRow, type TransactionRow } from "./transactions.service";
 
@@ -69,17 +70,48 @@ export async function ingestTransactions(
   items: readonly IngestItem[],
   options: IngestOptions,
 ): Promise<IngestOutcome> {
-  const now = new Date().toISOString();
-  const results: ItemResult[] = [];
-  const pending: { index: number; row: TransactionRow }[] = [];
-  const firstByExternalId = new Map<string, string>();
   const own = await existingIds(
     ctx.db,
     userId,
     items.flatMap((item) => (item.exportedId ? [item.exportedId] : [])),
   );
+  const withRules = options.applyRules ?? true;
+  // A dry run writes nothing for a guard to check: it reads the context now (its one round trip).
+  if (options.dryRun) {
+    const context = await loadLabelContext(ctx.db, userId, withRules);
+    return ingestWith(ctx, userId, items, options, own, { context, guards: [] });
+  }
+  return withLabels(ctx.db, userId, { withRules, categoryIds: namedCategories(items) }, (labels) =>
+    ingestWith(ctx, userId, items, options, own, labels),
+  );
+}
 
-  const context = await loadLabelContext(ctx.db, userId, options.applyRules ?? true);
+/** The category ids the items name (a cached context that does not know one is reloaded before validating). */
+function namedCategories(items: readonly IngestItem[]): string[] {
+  return items.flatMap((item) => {
+    const id = (item.body as { category_id?: unknown } | null)?.category_id;
+    return typeof id === "string" ? [id] : [];
+  });
+}
+
+/**
+ * One attempt with one label context. The guard goes into each chunk's batch until one commits: a stale
+ * context fails the first write, before anything is stored, so withLabels can redo the whole attempt.
+ */
+async function ingestWith(
+  ctx: WriteContext,
+  userId: string,
+  items: readonly IngestItem[],
+  options: IngestOptions,
+  own: Set<string>,
+  labels: GuardedLabels,
+): Promise<IngestOutcome> {
+  const { context } = labels;
+  let guards = labels.guards;
+  const now = new Date().toISOString();
+  const results: ItemResult[] = [];
+  const pending: { index: number; row: TransactionRow }[] = [];
+  const firstByExternalId = new Map<string, string>();
 
   items.forEach((item, index) => {
     const outcome = validate(userId, item.body, context, now);
@@ -129,7 +161,9 @@ export async function ingestTransactions(
             action: options.action,
             details: { submitted: items.length, in_batch: ids.length, first_id: ids[0], last_id: ids.at(-1) },
           },
+          { guards },
         );
+        guards = [];
       } catch (err) {
         // Earlier chunks are committed: a chunk refused for the day-total limit becomes its rows' errors, not a 422 for all.
         if (options.atomic || !(err instanceof ApiError && err.options.errors)) throw err;

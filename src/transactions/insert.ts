@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
 import { commitWrite, type LedgerAudit, type WriteContext } from "../analytics/ledger";
 import type { Statement } from "../db/batch";
 import type { Database } from "../db/client";
@@ -29,9 +29,14 @@ export async function insertTransactions(
   userId: string,
   rows: readonly Row[],
   audit: LedgerAudit,
-  /** Reads that travel in the same batch, after the inserts (their results come back in `also`). */
-  reads: readonly Statement[] = [],
+  options: {
+    /** Reads that travel in the same batch, after the inserts (their results come back in `also`). */
+    reads?: readonly Statement[];
+    /** Checks first in the batch (the label guard of the context the rows were labelled with). */
+    guards?: readonly SQL[];
+  } = {},
 ) {
+  const { reads = [], guards } = options;
   if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0, also: [] as D1Result[] };
   const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
     ctx.db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
@@ -44,7 +49,7 @@ export async function insertTransactions(
       chunk.map((r) => r.id),
     ),
   );
-  const { results, analyticsVersion } = await commitWrite(ctx, { userId, adds, audit }, [...inserts, ...reads], (written) =>
+  const { results, analyticsVersion } = await commitWrite(ctx, { userId, guards, adds, audit }, [...inserts, ...reads], (written) =>
     written.slice(0, inserts.length).some((r) => r.results.length > 0),
   );
   const inserted = new Set<string>();

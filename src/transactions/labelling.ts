@@ -1,28 +1,11 @@
-import { sql } from "drizzle-orm";
-import { runBatch } from "../db/batch";
-import type { Database } from "../db/client";
 import { validationError } from "../http/problem";
-import { applyRules, compileRules, type MatchedRule, type Rule, type RuleSet } from "../rules/evaluate";
-import { type RuleRow, ruleFromRow } from "../rules/rules.store";
+import { applyRules, type MatchedRule, type Rule, type RuleSet } from "../rules/evaluate";
 
 /** What a transaction write needs besides the body: the user's category ids and active rules. */
 export interface LabelContext {
   categoryIds: Set<string>;
   /** Active rules, compiled once for every transaction of the request, actions naming a deleted category left out. Empty when rules are skipped. */
   rules: RuleSet;
-}
-
-/** One round trip (one consistent read): the category ids and, unless skipped, the active rules. */
-export async function loadLabelContext(db: Database, userId: string, withRules: boolean): Promise<LabelContext> {
-  const [categories, rules] = await runBatch(db, [
-    sql`SELECT id FROM categories WHERE user_id = ${userId}`,
-    withRules
-      ? sql`SELECT * FROM rules WHERE user_id = ${userId} AND active = 1 ORDER BY position, id`
-      : sql`SELECT * FROM rules WHERE false`,
-  ]);
-  const categoryIds = new Set(((categories?.results ?? []) as { id: string }[]).map((r) => r.id));
-  const active = ((rules?.results ?? []) as RuleRow[]).map((r) => withoutDeletedCategories(ruleFromRow(r), categoryIds));
-  return { categoryIds, rules: compileRules(active) };
 }
 
 /** A rule whose set_category names a category deleted since: that action is skipped, the others still run. */

@@ -11,7 +11,8 @@ import { keyset, toPage } from "../lib/keyset";
 import { formatAmount, type ParseAmountResult, parseAmount, rescaleMinor } from "../lib/money";
 import type { MatchedRule } from "../rules/evaluate";
 import { insertTransactions } from "./insert";
-import { checkCategory, type LabelContext, labelNewTransaction, loadLabelContext } from "./labelling";
+import { labelsKnowing, withLabels } from "./label-cache";
+import { checkCategory, type LabelContext, labelNewTransaction } from "./labelling";
 import { labelFilters } from "./list-filters";
 import { localRangeConditions } from "./local-range";
 import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "./transactions.schemas";
@@ -101,31 +102,34 @@ export async function createTransaction(
   input: CreateTransactionInput,
   withRules = true,
 ): Promise<TransactionRow> {
-  const { row } = buildRow(userId, input, await loadLabelContext(ctx.db, userId, withRules));
-  // With an external_id, the row that already holds it is read in the same batch, for the 409 (one round trip).
-  const holder = row.externalId
-    ? [
-        ctx.db
-          .select({ id: transactions.id })
-          .from(transactions)
-          .where(and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId), ne(transactions.id, row.id))),
-      ]
-    : [];
-  const { inserted, also } = await insertTransactions(
-    ctx,
-    userId,
-    [row],
-    { action: "transaction.create", fromRow: "after", where: eq(transactions.id, row.id) },
-    holder,
-  );
-  if (!inserted.has(row.id)) {
-    const existing = also[0]?.results[0] as { id: string } | undefined;
-    throw new ApiError(
-      "conflict",
-      `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`,
+  const named = input.category_id ? [input.category_id] : [];
+  return withLabels(ctx.db, userId, { withRules, categoryIds: named }, async ({ context, guards }) => {
+    const { row } = buildRow(userId, input, context);
+    // With an external_id, the row that already holds it is read in the same batch, for the 409 (one round trip).
+    const holder = row.externalId
+      ? [
+          ctx.db
+            .select({ id: transactions.id })
+            .from(transactions)
+            .where(and(eq(transactions.userId, userId), eq(transactions.externalId, row.externalId), ne(transactions.id, row.id))),
+        ]
+      : [];
+    const { inserted, also } = await insertTransactions(
+      ctx,
+      userId,
+      [row],
+      { action: "transaction.create", fromRow: "after", where: eq(transactions.id, row.id) },
+      { reads: holder, guards },
     );
-  }
-  return row;
+    if (!inserted.has(row.id)) {
+      const existing = also[0]?.results[0] as { id: string } | undefined;
+      throw new ApiError(
+        "conflict",
+        `A transaction with external_id ${JSON.stringify(row.externalId)} already exists${existing ? ` (${existing.id})` : ""}`,
+      );
+    }
+    return row;
+  });
 }
 
 // The most frequent query, built once: every column under its schema field name, so a row needs no mapping.
@@ -173,7 +177,8 @@ export async function updateTransaction(
   patch: UpdateTransactionInput,
   ifMatch?: IfMatch,
 ): Promise<TransactionRow> {
-  if (patch.category_id) checkCategory(patch.category_id, await loadLabelContext(ctx.db, userId, false));
+  // The cached context (reloaded if it does not know the id) answers the 422; a category deleted meanwhile fails the batch (409).
+  if (patch.category_id) checkCategory(patch.category_id, await labelsKnowing(ctx.db, userId, [patch.category_id]));
   for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
     const current = await getTransaction(ctx.db, userId, id);
     if (!ifMatchPasses(ifMatch, current.etag)) throw stale();
