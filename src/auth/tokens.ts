@@ -28,16 +28,33 @@ export interface AccessClaims extends JWTPayload {
   tv: number;
 }
 
+// The HMAC key imported once per isolate and secret: hono/jwt would import it from the string on every call,
+// a measurable share of an authenticated request. Keyed by the secret, so a rotated secret gets its own key.
+const hmacKeys = new Map<string, CryptoKey>();
+
+// The key itself is cached, not the import's promise: a promise made in one request is never awaited by another.
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+  if (hmacKeys.size >= 4) hmacKeys.clear(); // a few secrets at most (rotation, tests): never grows without bound
+  hmacKeys.set(secret, key);
+  return key;
+}
+
 export async function issueAccessToken(config: TokenConfig, userId: string, tokenVersion: number, now = Date.now()) {
   const iat = Math.floor(now / 1000);
   const claims: AccessClaims = { sub: userId, iat, exp: iat + config.ttlSeconds, iss: config.issuer, tv: tokenVersion };
-  return { token: await sign(claims, config.secret, JWT_ALG), expiresIn: config.ttlSeconds };
+  return { token: await sign(claims, await hmacKey(config.secret), JWT_ALG), expiresIn: config.ttlSeconds };
 }
 
 /** Verifies signature (HS256 only), exp, nbf, iat and iss; returns null for any bad token. */
 export async function verifyAccessToken(config: TokenConfig, token: string): Promise<AccessClaims | null> {
   try {
-    const payload = await verify(token, config.secret, { alg: JWT_ALG, iss: config.issuer });
+    const payload = await verify(token, await hmacKey(config.secret), { alg: JWT_ALG, iss: config.issuer });
     if (typeof payload.sub !== "string" || typeof payload.tv !== "number" || typeof payload.exp !== "number") return null;
     return payload as AccessClaims;
   } catch {

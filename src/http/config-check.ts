@@ -17,9 +17,20 @@ export function configurationProblem(env: Env): string | null {
   return null;
 }
 
+// The last verdict, for the secret and environment it was made for: vars are fixed for a deployment, so the
+// check runs once per isolate instead of encoding the secret on every request.
+let checked: { secret: string | undefined; environment: string | undefined; problem: string | null } | undefined;
+
+function cachedProblem(env: Env): string | null {
+  if (!checked || checked.secret !== env.JWT_SECRET || checked.environment !== env.ENVIRONMENT) {
+    checked = { secret: env.JWT_SECRET, environment: env.ENVIRONMENT, problem: configurationProblem(env) };
+  }
+  return checked.problem;
+}
+
 /** Refuses every API request (clear 500 problem and a log line) while the configuration is unsafe. */
 export const requireSafeConfiguration: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const problem = configurationProblem(c.env);
+  const problem = cachedProblem(c.env);
   if (problem) {
     logEvent("config.refused", { request_id: c.get("requestId"), reason: problem, environment: c.env.ENVIRONMENT });
     throw new ApiError("internal_error", `The server is misconfigured: ${problem}`);

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { newId } from "../lib/ids";
-import { logEvent } from "../lib/log";
+import { logRequest } from "../lib/log";
 import type { AppEnv } from "./context";
 
 const SAFE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -14,12 +14,12 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
   await next();
   c.res.headers.set("x-request-id", requestId);
-  logEvent("request", {
-    request_id: requestId,
+  logRequest({
+    requestId,
     method: c.req.method,
     route: routePath(c),
     status: c.res.status,
-    duration_ms: Date.now() - started,
-    user_id: c.get("user")?.id ?? null,
+    started,
+    userId: c.get("user")?.id ?? null,
   });
 };

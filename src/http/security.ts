@@ -47,9 +47,9 @@ export const defaultCsp: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"];
 
-/** CORS origins come from the CORS_ORIGINS var: "*" or a comma-separated list. */
-export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
-  const configured = (c.env.CORS_ORIGINS ?? "")
+/** The CORS middleware for one CORS_ORIGINS value: "*" or a comma-separated list. */
+function corsFor(origins: string): MiddlewareHandler<AppEnv> {
+  const configured = origins
     .split(",")
     .map((o) => o.trim())
     .filter(Boolean);
@@ -60,5 +60,15 @@ export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
     exposeHeaders: EXPOSED_HEADERS,
     maxAge: 600,
-  })(c, next);
+  });
+}
+
+// Built once per isolate and CORS_ORIGINS value, not per request (the var is fixed for a deployment).
+let corsCache: { origins: string; middleware: MiddlewareHandler<AppEnv> } | undefined;
+
+/** CORS origins come from the CORS_ORIGINS var: "*" or a comma-separated list. */
+export const corsFromEnv: MiddlewareHandler<AppEnv> = (c, next) => {
+  const origins = c.env.CORS_ORIGINS ?? "";
+  if (corsCache?.origins !== origins) corsCache = { origins, middleware: corsFor(origins) };
+  return corsCache.middleware(c, next);
 };
