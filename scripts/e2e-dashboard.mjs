@@ -45,7 +45,7 @@ const minor = (amount) => BigInt(amount.replace(".", ""));
 
 /**
  * The category table the page should show, from the API's rows: each top-level category (uncategorised last) with its
- * own figures and, for a parent, its debit including children; then its children as "Parent › Child".
+ * own figures, then its children as "Parent › Child", then, for a parent with children, "Parent total" (including_children).
  * @param {any[]} rows
  * @returns {string[][]}
  */
@@ -54,14 +54,16 @@ function expectedCategoryRows(rows) {
   const top = rows.filter((c) => c.parent_id === null || !ids.has(c.parent_id));
   const ordered = [...top.filter((c) => c.category_id !== null), ...top.filter((c) => c.category_id === null)];
   /** @param {any} c @param {string} label */
-  const row = (c, label) => [label, String(c.transaction_count), c.total_debit, c.including_children?.total_debit ?? "", c.total_credit];
+  const row = (c, label) => [label, String(c.transaction_count), c.total_debit, c.total_credit];
   const name = (/** @type {any} */ c) => c.name ?? "Uncategorised";
-  return ordered.flatMap((parent) => [
-    row(parent, name(parent)),
-    ...rows
-      .filter((c) => c.parent_id === parent.category_id && parent.category_id !== null)
-      .map((c) => row(c, `${name(parent)} › ${name(c)}`)),
-  ]);
+  return ordered.flatMap((parent) => {
+    const children = parent.category_id === null ? [] : rows.filter((c) => c.parent_id === parent.category_id);
+    return [
+      row(parent, name(parent)),
+      ...children.map((c) => row(c, `${name(parent)} › ${name(c)}`)),
+      ...(children.length ? [row(parent.including_children, `${name(parent)} total`)] : []),
+    ];
+  });
 }
 
 /**

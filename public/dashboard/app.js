@@ -359,12 +359,11 @@ function renderCategories(a) {
     chart: donutChart({ labels: shown.map((s) => s.label), data: shown.map((s) => s.value), label: `Debit (${a.currency})` }),
     table: {
       key: "categories",
-      caption: `Spend by category, ${a.currency} (a parent's own transactions, then each child's)`,
+      caption: `Spend by category, ${a.currency} (a parent's own transactions, each child's, then their total)`,
       columns: [
         { label: "Category" },
         { label: "Transactions", numeric: true },
         { label: "Debit", numeric: true },
-        { label: "Debit with subcategories", numeric: true },
         { label: "Credit", numeric: true },
       ],
       rows: categoryTableRows(a.by_category),

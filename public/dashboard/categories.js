@@ -22,28 +22,31 @@ export function categorySlices(rows) {
 }
 
 /**
- * The table: every category with its own figures, each parent followed by its children ("Food › Groceries"), the
- * uncategorised row last; a parent also shows its debit including its children.
+ * The table: every category with its own figures, each parent followed by its children ("Food › Groceries") and, when
+ * it has children, a subtotal row with the children included ("Food total"); the uncategorised row last.
  * @param {CategoryRow[]} rows
- * @returns {string[][]} [category, transactions, debit, debit with subcategories, credit]
+ * @returns {string[][]} [category, transactions, debit, credit]
  */
 export function categoryTableRows(rows) {
   const ids = new Set(rows.map((r) => r.category_id));
   const isTop = (/** @type {CategoryRow} */ r) => r.parent_id === null || !ids.has(r.parent_id);
   const name = (/** @type {CategoryRow} */ r) => r.name ?? UNCATEGORISED;
-  const row = (/** @type {CategoryRow} */ r, /** @type {string} */ label) => [
+  const row = (/** @type {Omit<CategoryRow, "category_id" | "name" | "parent_id">} */ r, /** @type {string} */ label) => [
     label,
     String(r.transaction_count),
     groupAmount(r.total_debit),
-    r.including_children ? groupAmount(r.including_children.total_debit) : "",
     groupAmount(r.total_credit),
   ];
   const top = rows.filter(isTop);
   const ordered = [...top.filter((r) => r.category_id !== null), ...top.filter((r) => r.category_id === null)];
-  return ordered.flatMap((parent) => [
-    row(parent, name(parent)),
-    ...rows.filter((r) => !isTop(r) && r.parent_id === parent.category_id).map((child) => row(child, `${name(parent)} › ${name(child)}`)),
-  ]);
+  return ordered.flatMap((parent) => {
+    const children = rows.filter((r) => !isTop(r) && r.parent_id === parent.category_id);
+    return [
+      row(parent, name(parent)),
+      ...children.map((child) => row(child, `${name(parent)} › ${name(child)}`)),
+      ...(children.length && parent.including_children ? [row(parent.including_children, `${name(parent)} total`)] : []),
+    ];
+  });
 }
 
 /**

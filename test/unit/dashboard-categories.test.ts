@@ -36,14 +36,15 @@ describe("dashboard: spend by category", () => {
     expect(categorySlices([row("c_groc", "Groceries", "c_gone", "10.00")])).toEqual([{ label: "Groceries", value: 10 }]);
   });
 
-  it("the table lists each parent, then its children by path, uncategorised last; amounts grouped, exact", () => {
+  it("the table lists each parent, its children by path, then their total; uncategorised last; amounts grouped, exact", () => {
     expect(categoryTableRows(byCategory)).toEqual([
-      ["Food", "0", "0.00", "7,395.51", "0.00"],
-      ["Food › Coffee", "149", "672.14", "", "0.00"],
-      ["Food › Groceries", "52", "6,723.37", "", "0.00"],
-      ["Income", "18", "0.00", "", "63,698.37"],
-      ["Leisure", "39", "2,107.40", "", "0.00"],
-      ["Uncategorised", "9", "650.02", "", "0.00"],
+      ["Food", "0", "0.00", "0.00"],
+      ["Food › Coffee", "149", "672.14", "0.00"],
+      ["Food › Groceries", "52", "6,723.37", "0.00"],
+      ["Food total", "201", "7,395.51", "0.00"],
+      ["Income", "18", "0.00", "63,698.37"],
+      ["Leisure", "39", "2,107.40", "0.00"],
+      ["Uncategorised", "9", "650.02", "0.00"],
     ]);
   });
 
