@@ -40,6 +40,32 @@ function assertEqual(actual, expected, what) {
 /** A table cell's amount back as the API's decimal string ("1,234.50" → "1234.50"). @param {string} text */
 const plain = (text) => text.replaceAll(",", "");
 
+/** A decimal string in minor units, exactly ("1234.50" → 123450n). @param {string} amount */
+const minor = (amount) => BigInt(amount.replace(".", ""));
+
+/**
+ * The category table the page should show, from the API's rows: each top-level category (uncategorised last) with its
+ * own figures, then its children as "Parent › Child", then, for a parent with children, "Parent total" (including_children).
+ * @param {any[]} rows
+ * @returns {string[][]}
+ */
+function expectedCategoryRows(rows) {
+  const ids = new Set(rows.map((c) => c.category_id));
+  const top = rows.filter((c) => c.parent_id === null || !ids.has(c.parent_id));
+  const ordered = [...top.filter((c) => c.category_id !== null), ...top.filter((c) => c.category_id === null)];
+  /** @param {any} c @param {string} label */
+  const row = (c, label) => [label, String(c.transaction_count), c.total_debit, c.total_credit];
+  const name = (/** @type {any} */ c) => c.name ?? "Uncategorised";
+  return ordered.flatMap((parent) => {
+    const children = parent.category_id === null ? [] : rows.filter((c) => c.parent_id === parent.category_id);
+    return [
+      row(parent, name(parent)),
+      ...children.map((c) => row(c, `${name(parent)} › ${name(c)}`)),
+      ...(children.length ? [row(parent.including_children, `${name(parent)} total`)] : []),
+    ];
+  });
+}
+
 /**
  * YYYY-MM-DD of today in a time zone, moved by `offsetDays` (the dashboard's days are those of its time zone).
  * @param {string} timeZone
@@ -214,12 +240,12 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       "currency table",
     );
     // Sections of features the API may not have yet: shown exactly when the answer has the field.
-    /** @type {[string, string, (row: any) => string[]][]} */
+    /** @type {[string, string, (rows: any[]) => string[][]][]} */
     const optional = [
-      ["categories", "by_category", (c) => [c.name ?? "Uncategorised", String(c.transaction_count), c.total_debit, c.total_credit]],
-      ["merchants", "top_merchants", (m) => [m.merchant, String(m.transaction_count), m.total_debit]],
+      ["categories", "by_category", expectedCategoryRows],
+      ["merchants", "top_merchants", (rows) => rows.map((m) => [m.merchant, String(m.transaction_count), m.total_debit])],
     ];
-    for (const [key, field, row] of optional) {
+    for (const [key, field, expectedRows] of optional) {
       const shown = await page.locator(`#${key}`).isVisible();
       assert(
         shown === Array.isArray(a[field]),
@@ -228,10 +254,11 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       if (shown && a[field].length)
         assertEqual(
           (await tableRows(key)).map(([name, ...rest]) => [name, ...rest.map(plain)]),
-          a[field].map(row),
+          expectedRows(a[field]),
           `${key} table`,
         );
     }
+    if (Array.isArray(a.by_category)) await categoryChartMatches(a);
     const ids = await page.$$eval('[data-table="latest"] tbody tr', (rows) => rows.map((r) => r.getAttribute("data-id")));
     assertEqual(
       ids,
@@ -253,6 +280,38 @@ export async function dashboardE2e({ base, browser, step, persistTo }) {
       list,
       summary: `${a.currency} ${query.from ?? "…"}..${query.to ?? "…"}: ${a.transaction_count} tx, ${a.monthly.length} months`,
     };
+  };
+
+  /**
+   * The category donut: one slice per top-level category with spend (children folded in), largest first, adding up to
+   * the range's debit total; and the excluded categories named under it.
+   * @param {any} a
+   */
+  const categoryChartMatches = async (a) => {
+    const ids = new Set(a.by_category.map((/** @type {any} */ c) => c.category_id));
+    const spend = a.by_category
+      .filter((/** @type {any} */ c) => c.parent_id === null || !ids.has(c.parent_id))
+      .map((/** @type {any} */ c) => ({ label: c.name ?? "Uncategorised", debit: (c.including_children ?? c).total_debit }))
+      .filter((/** @type {any} */ s) => minor(s.debit) > 0n);
+    assert(
+      spend.reduce((/** @type {bigint} */ sum, /** @type {any} */ s) => sum + minor(s.debit), 0n) === minor(a.total_debit),
+      `the top-level categories' debit does not add up to total_debit ${a.total_debit}`,
+    );
+    if (spend.length && spend.length <= 7) {
+      /** @type {{ labels: string[], data: number[] }} */
+      const slices = await page.evaluate(
+        '(() => { const c = window.Chart.getChart(document.querySelector("#categories canvas")); return { labels: c.data.labels, data: c.data.datasets[0].data }; })()',
+      );
+      const sorted = [...spend].sort((x, y) => (minor(y.debit) > minor(x.debit) ? 1 : minor(y.debit) < minor(x.debit) ? -1 : 0));
+      assertEqual(slices, { labels: sorted.map((s) => s.label), data: sorted.map((s) => Number(s.debit)) }, "category donut slices");
+    }
+    const note = page.locator("#categories [data-excluded]");
+    if (!a.excluded?.length) assert((await note.count()) === 0, "an excluded-categories note with nothing excluded");
+    else {
+      const text = (await note.textContent()) ?? "";
+      for (const e of a.excluded)
+        assert(text.includes(`${e.name ?? e.category_id} (${e.transaction_count} transaction`), `the note "${text}" misses ${e.name}`);
+    }
   };
 
   try {

@@ -1,17 +1,19 @@
 // npm run test:readme: runs the README's walkthrough (the ```sh walkthrough blocks) top to bottom in bash against
-// a fresh local Worker, and checks that every command group prints exactly the output the README shows under it.
+// a fresh local Worker, and checks that every command group prints exactly the output the README shows under it, and
+// that the Endpoints table lists every operation of /openapi.json.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { root, startLocalWorker } from "./lib/local-worker.mjs";
-import { outputMatches, walkthroughSteps } from "./lib/walkthrough.mjs";
+import { operationsMissingFromTable, outputMatches, walkthroughSteps } from "./lib/walkthrough.mjs";
 
 const PORT = Number(process.env.README_TEST_PORT ?? 8797);
 /** Printed between command groups, so each group's output can be compared on its own. */
 const MARKER = "@@walkthrough-step@@";
 
-const steps = walkthroughSteps(readFileSync(join(root, "README.md"), "utf8"));
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const steps = walkthroughSteps(readme);
 if (steps.length < 10) throw new Error(`found only ${steps.length} walkthrough steps in README.md; are the blocks marked`);
 const script = steps.map((s) => `${s.code}\nprintf '\\n${MARKER}\\n'`).join("\n");
 
@@ -20,6 +22,13 @@ console.log(`readme: ${steps.length} steps; starting the Worker on port ${PORT} 
 const worker = await startLocalWorker({ port: PORT, persistTo: join(work, "state") });
 let failures = 0;
 try {
+  // The Endpoints table lists every operation the Worker documents.
+  const doc = /** @type {{ paths: Record<string, Record<string, unknown>> }} */ (await (await fetch(`${worker.base}/openapi.json`)).json());
+  const missing = operationsMissingFromTable(readme, doc);
+  if (missing.length) {
+    failures += 1;
+    console.log(`\nFAIL the README's Endpoints table misses operations of /openapi.json:\n  ${missing.join("\n  ")}`);
+  }
   const run = spawnSync("bash", ["-c", script], {
     cwd: work,
     encoding: "utf8",

@@ -1,5 +1,6 @@
 // The dashboard: sign-in, filters, and the sections drawn from the API's answers. All HTTP goes through api.js.
 import { ApiError, FinAnalyzeClient } from "./api.js";
+import { categorySlices, categoryTableRows, excludedNote } from "./categories.js";
 import { barChart, CREDIT_COLOUR, DEBIT_COLOUR, donutChart, el, OKABE_ITO, renderChart, table } from "./charts.js";
 import { chartNumber, dateTime, groupAmount, monthLabel, rangeDays, rotateWeek, today, weekdayName } from "./format.js";
 
@@ -350,33 +351,31 @@ function renderCategories(a) {
   const section = $("categories");
   section.hidden = !Array.isArray(a.by_category);
   if (section.hidden) return;
-  const rows = a.by_category;
-  const spend = rows
-    .filter((/** @type {any} */ c) => chartNumber(c.total_debit) > 0)
-    .map((/** @type {any} */ c) => ({ label: c.name ?? "Uncategorised", value: chartNumber(c.total_debit) }))
-    .sort((/** @type {any} */ x, /** @type {any} */ y) => y.value - x.value);
+  const spend = categorySlices(a.by_category);
   const shown = slices(spend);
   renderChart(section, {
     empty: spend.length === 0,
-    description: `Doughnut chart of debit in ${a.currency} by category`,
+    description: `Doughnut chart of debit in ${a.currency} by top-level category`,
     chart: donutChart({ labels: shown.map((s) => s.label), data: shown.map((s) => s.value), label: `Debit (${a.currency})` }),
     table: {
       key: "categories",
-      caption: `Spend by category, ${a.currency}`,
+      caption: `Spend by category, ${a.currency} (a parent's own transactions, each child's, then their total)`,
       columns: [
         { label: "Category" },
         { label: "Transactions", numeric: true },
         { label: "Debit", numeric: true },
         { label: "Credit", numeric: true },
       ],
-      rows: rows.map((/** @type {any} */ c) => [
-        c.name ?? "Uncategorised",
-        String(c.transaction_count),
-        groupAmount(c.total_debit),
-        groupAmount(c.total_credit),
-      ]),
+      rows: categoryTableRows(a.by_category),
     },
   });
+  const note = excludedNote(a.excluded);
+  // Under the chart (before its numbers), so the left-out spend is seen with the figures it is missing from.
+  if (!note) return;
+  const line = el("p", { class: "note", "data-excluded": "", text: note });
+  const numbers = section.querySelector("details");
+  if (numbers) numbers.before(line);
+  else section.append(line);
 }
 
 /** Top merchants: only when the analytics answer has `top_merchants`. @param {any} a */

@@ -72,3 +72,24 @@ export function outputMatches(expected, actual) {
     .join("[^\\n]*?");
   return new RegExp(`^${pattern}$`).test(actual.replaceAll("\r", ""));
 }
+
+/**
+ * The operations of an OpenAPI document (`METHOD /path`) missing from the README's Endpoints table. A row lists its
+ * method and every path in backticks; methods named in backticks in its last cell ("Read / `PUT` replace / `DELETE`")
+ * count for its paths too.
+ * @param {string} markdown
+ * @param {{ paths: Record<string, Record<string, unknown>> }} doc
+ */
+export function operationsMissingFromTable(markdown, doc) {
+  const section = markdown.split("\n## Endpoints")[1]?.split("\n## ")[0] ?? "";
+  const listed = new Set();
+  for (const line of section.split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    if (cells.length < 6 || !/^[A-Z]+$/.test(cells[1] ?? "")) continue;
+    const methods = [cells[1], ...[...(cells[4] ?? "").matchAll(/`(GET|POST|PUT|PATCH|DELETE)`/g)].map((m) => m[1])];
+    for (const [, path] of (cells[2] ?? "").matchAll(/`([^`]+)`/g)) for (const method of methods) listed.add(`${method} ${path}`);
+  }
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+    .filter((op) => !listed.has(op));
+}
