@@ -339,7 +339,7 @@ async function verifyWebhooks(base, users, receiver) {
 
   const started = Date.now();
   const redelivered = new Set();
-  let missing = [];
+  let missing;
   for (;;) {
     missing = [...expected.keys()].filter((id) => !receiver.received.has(id));
     if (missing.length === 0 || Date.now() - started > WEBHOOK_WAIT_MS) break;

@@ -1,6 +1,7 @@
 // A webhook receiver on 127.0.0.1 for the stress run: answers 500 to a random share of deliveries, verifies
 // every signature with the documented scheme (examples/verify-webhook-signature.ts), and records each event
 // it accepted once per FinAnalyze-Event-Id (deliveries are at least once).
+import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
 import { verifyWebhookSignature } from "../../examples/verify-webhook-signature.ts";
 
