@@ -10,6 +10,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { verifyWebhookSignature } from "../examples/verify-webhook-signature";
 import worker from "../src/index";
 import { consumeWebhookBatch } from "../src/webhooks/delivery";
+import { dispatchOutbox } from "../src/webhooks/outbox";
 import {
   authed,
   call,
@@ -320,6 +321,21 @@ describe("events and deliveries", () => {
     await waitOnExecutionContext(ctx);
     await eventually(async () => (await received("sweep")).some((r) => r.body.includes(event?.id ?? "?")));
     expect(hook.id).toMatch(/^wh_/);
+  });
+
+  it("dispatches and marks an outbox of 150 events (more than one statement's 100 bound parameters)", async () => {
+    const user = await newUser("whbigoutbox");
+    await createHook(user, "bigoutbox", ["transaction.updated"]); // subscribed, but to none of these: nothing to receive
+    await setFault("queue_send_fail", "1");
+    const transactions = Array.from({ length: 150 }, () => ({ transaction_amount: "1.00", transaction_type: "credit" }));
+    await json(await call("/api/v1/transaction/bulk", jsonInit("POST", { transactions }, user.token)), 201);
+    const pending = () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL").bind(user.id).first<{ n: number }>();
+    expect((await pending())?.n).toBe(150);
+    await setFault("queue_send_fail", null);
+    // The bulk request's own dispatch (after the response) may take part of them; together nothing stays behind.
+    expect(await dispatchOutbox(env, { userId: user.id })).toBeGreaterThan(0);
+    expect((await pending())?.n).toBe(0);
   });
 
   it("lists events with type filter and signed cursors; another user's cursor is a 400", async () => {
