@@ -2,10 +2,8 @@
 // 50 categories and 100 active rules), the consumer's recompute time, and bulk import with 100 active rules
 // against the same without rules, against a locally running Worker (wrangler dev). About 5 minutes on 2 cores.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
-import { join } from "node:path";
-import { median, packageVersion, percentile, readJson, root, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
+import { machineAndVersions, writeBenchSection } from "./lib/bench-report.mjs";
+import { median, percentile, readJson, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 import { syntheticRequestItem } from "./lib/synthetic.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,10000,1000000").split(",").map(Number);
@@ -177,26 +175,9 @@ const bulkTable = [
   `| user with ${CATEGORIES} categories and ${RULES} active rules | ${(BULK_REQUESTS * BULK_PER_REQUEST).toLocaleString("en")} | ${bulk.rulesRate.toFixed(0)} | ${(bulk.ratio * 100).toFixed(0)}% | >= ${BULK_TARGET * 100}% | ${verdict(bulk.ratio >= BULK_TARGET)} |`,
 ].join("\n");
 
-/** The CPU model as the kernel reports it (os.cpus() may abbreviate it). */
-function cpuModel() {
-  try {
-    const line = readFileSync("/proc/cpuinfo", "utf8")
-      .split("\n")
-      .find((l) => l.startsWith("model name"));
-    if (line) return line.split(":").slice(1).join(":").trim();
-  } catch {
-    /* not Linux */
-  }
-  return cpus()[0]?.model ?? "unknown CPU";
-}
-const cpu = cpuModel();
-// The workerd that `wrangler dev` runs (wrangler's own dependency), not the copy npm hoisted for the test plugin.
-const workerdVersion = `workerd ${packageVersion("wrangler/node_modules/workerd")}`;
-const section = `<!-- bench:analytics:start -->
-## Analytics read latency vs history size (\`npm run bench:analytics\`)
+const section = `## Analytics read latency vs history size (\`npm run bench:analytics\`)
 
-Run on ${new Date().toISOString().slice(0, 10)}: nproc ${availableParallelism()}, ${cpu} (/proc/cpuinfo), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()};
-Node ${process.version}, wrangler ${packageVersion("wrangler")}, ${workerdVersion}, hono ${packageVersion("hono")}, drizzle-orm ${packageVersion("drizzle-orm")}.
+${machineAndVersions()}
 The machine's cores were shared with other processes. One user per size with ${CATEGORIES} categories (10 parents, 40 children) and
 ${RULES} active rules (created through the API), seeded through D1 batches (\`POST /__dev/seed\`, local only) over 1,000 days in USD and EUR,
 rows spread over the ${CATEGORIES} categories and ${MERCHANTS} merchants; ${READS} sequential reads after ${WARMUP} warm-up reads, over loopback
@@ -228,10 +209,7 @@ ${bulkTable}
   day and rows over 50 categories, so it is the worst case: 10,000 rows fill ~10,000 rollup rows and 1,000,000 rows
   nearly 1,000,000, i.e. here the fold reads about one rollup row per transaction. The *rollup path* column pays the
   same in UTC.
-<!-- bench:analytics:end -->`;
+`;
 
-const file = join(root, "docs", "benchmarks.md");
-const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-const marker = /<!-- bench:analytics:start -->[\s\S]*<!-- bench:analytics:end -->/;
-writeFileSync(file, marker.test(current) ? current.replace(marker, section) : `${current.trimEnd()}\n\n${section}\n`);
+writeBenchSection("analytics", section);
 console.log(`\n${table}\n\n${tzTable}\n\n${bulkTable}\n\nwritten to docs/benchmarks.md`);

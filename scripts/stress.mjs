@@ -2,6 +2,7 @@
 // bounded in time). Exits non-zero if any acknowledged write is lost or analytics disagree with the rows.
 import { bruteForceAnalytics, formatMinor } from "./lib/analytics-oracle.mjs";
 import { getJson, percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
+import { startWebhookReceiver } from "./lib/webhook-receiver.mjs";
 
 const PORT = Number(process.env.STRESS_PORT ?? 8798);
 const PERSIST = ".wrangler/stress";
@@ -10,6 +11,14 @@ const LOAD_SECONDS = Number(process.env.STRESS_SECONDS ?? 30);
 const USERS = 20;
 const CURRENCIES = ["USD", "JPY", "KWD"];
 const failures = [];
+// Webhooks: the receiver fails this share of deliveries; retry delays are scaled so an hour of backoff takes a
+// second (local-only fault switch); deliveries must converge within WEBHOOK_WAIT_MS after the last phase.
+const WEBHOOK_FAIL_RATE = 1 / 3;
+const WEBHOOK_RETRY_SCALE = 1 / 3600;
+const WEBHOOK_WAIT_MS = 120_000;
+/** user id -> creates + updates + deletes the server acknowledged (or, after the crash, was found to have applied) */
+const acknowledgedWrites = new Map();
+const countWrite = (userId) => acknowledgedWrites.set(userId, (acknowledgedWrites.get(userId) ?? 0) + 1);
 
 function check(condition, message) {
   if (!condition) {
@@ -95,6 +104,7 @@ async function runClient(base, user, stats, deadline, ledger, inFlight) {
       const fields = randomFields();
       const res = await request(stats, base, user.token, "POST", "/api/v1/transaction/create", fields);
       if (res.status === 201) {
+        countWrite(user.id);
         mine.push(res.json.id);
         ledger.set(res.json.id, {
           user: user.id,
@@ -107,19 +117,22 @@ async function runClient(base, user, stats, deadline, ledger, inFlight) {
       const id = mine[Math.floor(Math.random() * mine.length)];
       const fields = randomFields();
       const res = await request(stats, base, user.token, "PUT", `/api/v1/transaction/update/${id}`, fields);
-      if (res.status === 200)
+      if (res.status === 200) {
+        countWrite(user.id);
         ledger.set(id, {
           user: user.id,
           ...fields,
           transaction_amount: res.json.transaction_amount,
           transaction_date: res.json.transaction_date,
         });
-      else if (res.status === 0) inFlight?.updates.set(id, [...(inFlight.updates.get(id) ?? []), expectedState(user, fields)]);
+      } else if (res.status === 0) inFlight?.updates.set(id, [...(inFlight.updates.get(id) ?? []), expectedState(user, fields)]);
     } else if (roll < 0.9) {
       const id = mine.splice(Math.floor(Math.random() * mine.length), 1)[0];
       const res = await request(stats, base, user.token, "DELETE", `/api/v1/transaction/delete/${id}`);
-      if (res.status === 200) ledger.set(id, { user: user.id, deleted: true });
-      else {
+      if (res.status === 200) {
+        countWrite(user.id);
+        ledger.set(id, { user: user.id, deleted: true });
+      } else {
         if (res.status === 0) inFlight?.deletes.add(id);
         mine.push(id);
       }
@@ -127,6 +140,13 @@ async function runClient(base, user, stats, deadline, ledger, inFlight) {
       await request(stats, base, user.token, "GET", "/api/v1/transaction/analytics/me");
     }
   }
+}
+
+/** JSON with object keys sorted, so answers compare by content whatever order the API writes keys in. */
+function canonicalJson(value) {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }
 
 const FIELDS = ["transaction_amount", "currency", "transaction_type", "status", "transaction_date"];
@@ -142,12 +162,14 @@ async function reconcile(base, users, ledger, inFlight) {
     const res = await request(stats, base, user.token, "GET", `/api/v1/transaction/${id}`);
     if (res.status === 404 && inFlight.deletes.has(id)) {
       ledger.set(id, { user: user.id, deleted: true });
+      countWrite(user.id);
       applied += 1;
     } else if (res.status === 200 && (inFlight.updates.get(id) ?? []).some((state) => sameFields(res.json, state))) {
       ledger.set(
         id,
         (inFlight.updates.get(id) ?? []).find((state) => sameFields(res.json, state)),
       );
+      countWrite(user.id);
       applied += 1;
     } else {
       check(res.status === 200 && sameFields(res.json, before), `in-flight write to ${id} left neither the old nor the new state`);
@@ -164,6 +186,7 @@ async function reconcile(base, users, ledger, inFlight) {
         check(match >= 0, `${user.username}: ${t.id} appeared without being acknowledged or in flight`);
         if (match >= 0) {
           ledger.set(t.id, unmatched.splice(match, 1)[0].state);
+          countWrite(user.id);
           applied += 1;
         }
       }
@@ -213,7 +236,7 @@ async function verify(base, users, ledger, label) {
         currency,
       );
       for (const [key, value] of Object.entries(expected)) {
-        const [got, want] = [JSON.stringify(res.json?.[key]), JSON.stringify(value)];
+        const [got, want] = [canonicalJson(res.json?.[key]), canonicalJson(value)];
         check(got === want, `${label}: ${user.username} ${currency} ${key} is ${got}, brute force ${want}`);
       }
     }
@@ -239,7 +262,8 @@ async function setFaults(base, faults) {
   const res = await fetch(`${base}/__dev/faults`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(faults),
+    // The webhook retry scale stays on through every phase.
+    body: JSON.stringify({ webhook_retry_scale: WEBHOOK_RETRY_SCALE, ...faults }),
   });
   if (!res.ok) throw new Error(`faults: ${res.status}`);
 }
@@ -252,10 +276,122 @@ async function burst(base, users, ledger, seconds, clients, label) {
   return stats;
 }
 
+/** Every user's events through the public list (all types), oldest first. */
+async function listEvents(base, user) {
+  const all = [];
+  let cursor = null;
+  do {
+    const res = await getJson(`${base}/api/v1/events?limit=1000${cursor ? `&cursor=${cursor}` : ""}`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    all.push(...res.data);
+    cursor = res.has_more ? res.next_cursor : null;
+  } while (cursor);
+  return all;
+}
+
+/** Sends a dead-lettered delivery again through the public API (POST …/deliveries/{id}/redeliver). */
+async function redeliver(base, user, eventId) {
+  const headers = { authorization: `Bearer ${user.token}` };
+  let cursor = null;
+  do {
+    const page = await getJson(`${base}/api/v1/webhooks/${user.hook.id}/deliveries?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+      headers,
+    });
+    const attempt = page.data.find((d) => d.event_id === eventId);
+    if (attempt) {
+      const res = await fetch(`${base}/api/v1/webhooks/${user.hook.id}/deliveries/${attempt.id}/redeliver`, { method: "POST", headers });
+      check(res.status === 202, `redeliver ${attempt.id}: ${res.status}`);
+      return;
+    }
+    cursor = page.has_more ? page.next_cursor : null;
+  } while (cursor);
+  check(false, `dead-lettered event ${eventId} has no delivery attempt to redeliver`);
+}
+
+/**
+ * After all phases: every committed change has exactly one event (per user, transaction events = the change
+ * counter = the writes acknowledged), and every event reached the receiver at least once.
+ */
+async function verifyWebhooks(base, users, receiver) {
+  // Local queues lived in the killed process's memory: put undelivered events back, then sweep as the cron does.
+  const { requeued } = await getJson(`${base}/__dev/webhooks/requeue`, { method: "POST" });
+  const { dispatched } = await getJson(`${base}/__dev/sweep`, { method: "POST" });
+  console.log(`webhooks: ${requeued} events without a 2xx requeued after the restart, ${dispatched} swept to the queue`);
+
+  const report = new Map((await getJson(`${base}/__dev/events-report`)).map((r) => [r.user_id, r]));
+  const expected = new Map(); // event id -> user
+  let transactionEvents = 0;
+  for (const user of users) {
+    const events = await listEvents(base, user);
+    const ids = new Set(events.map((e) => e.id));
+    check(ids.size === events.length, `${user.username}: event ids repeat`);
+    const changes = events.filter((e) => e.type.startsWith("transaction.")).length;
+    transactionEvents += changes;
+    const row = report.get(user.id);
+    const acknowledged = acknowledgedWrites.get(user.id) ?? 0;
+    check(
+      row?.change_seq === changes && row?.transaction_events === changes && acknowledged === changes,
+      `${user.username}: ${changes} transaction events listed, ${row?.transaction_events} stored, change_seq ${row?.change_seq}, ${acknowledged} writes acknowledged`,
+    );
+    for (const e of events) expected.set(e.id, user);
+  }
+
+  const started = Date.now();
+  const redelivered = new Set();
+  let missing;
+  for (;;) {
+    missing = [...expected.keys()].filter((id) => !receiver.received.has(id));
+    if (missing.length === 0 || Date.now() - started > WEBHOOK_WAIT_MS) break;
+    // Past its 8 attempts an event is dead-lettered, not lost: the operator's way back is redeliver.
+    const dead = await getJson(`${base}/__dev/dead-letters`);
+    for (const letter of dead.filter((d) => d.queue === "finanalyze-webhooks-dlq")) {
+      const { event_id: eventId } = JSON.parse(letter.body);
+      if (receiver.received.has(eventId) || redelivered.has(eventId) || !expected.has(eventId)) continue;
+      redelivered.add(eventId);
+      await redeliver(base, expected.get(eventId), eventId);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const { stats } = receiver;
+  check(
+    missing.length === 0,
+    `webhooks: ${missing.length} of ${expected.size} events never received (first: ${missing.slice(0, 3).join(", ")})`,
+  );
+  check(stats.badSignatures === 0, `webhooks: ${stats.badSignatures} deliveries failed signature verification`);
+  const strangers = [...receiver.received.keys()].filter((id) => !expected.has(id));
+  check(strangers.length === 0, `webhooks: received ${strangers.length} events no user lists`);
+  for (const [id, got] of receiver.received) {
+    const owner = expected.get(id);
+    if (owner) check(got.path === `/hook/${owner.id}` && got.user_id === owner.id, `webhooks: ${id} reached another user's endpoint`);
+  }
+  console.log(
+    `webhooks: ${expected.size} events (${transactionEvents} transaction.*, one per acknowledged write), ${receiver.received.size} received ` +
+      `after ${seconds} s of waiting; ${stats.deliveries} deliveries, ${stats.failedOnPurpose} answered 500 on purpose, ` +
+      `${stats.duplicates} duplicates, ${redelivered.size} dead-lettered and redelivered, ${stats.badSignatures} bad signatures`,
+  );
+}
+
+/** users[i].secret by the receiver path each webhook posts to */
+const secrets = new Map();
+const receiver = await startWebhookReceiver({ failRate: WEBHOOK_FAIL_RATE, secretOf: (path) => secrets.get(path) });
 let worker = await startLocalWorker({ port: PORT, persistTo: PERSIST });
 try {
+  await setFaults(worker.base, {});
   const users = [];
-  for (let i = 0; i < USERS; i++) users.push(await signUpAndLogin(worker.base, `stress${i}`));
+  for (let i = 0; i < USERS; i++) {
+    const user = await signUpAndLogin(worker.base, `stress${i}`);
+    const res = await fetch(`${worker.base}/api/v1/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: `${receiver.base}/hook/${user.id}`, events: ["*"], description: "stress receiver" }),
+    });
+    if (res.status !== 201) throw new Error(`webhook: ${res.status} ${await res.text()}`);
+    user.hook = await res.json();
+    secrets.set(`/hook/${user.id}`, user.hook.secret);
+    users.push(user);
+  }
   const ledger = new Map();
 
   // 1. Load: CLIENTS concurrent clients for LOAD_SECONDS.
@@ -298,8 +434,12 @@ try {
   console.log("restarted on the same local state");
   await reconcile(worker.base, users, ledger, inFlight);
   await verify(worker.base, users, ledger, "after crash and restart");
+
+  // 4. Webhooks: one event per committed change, each received at least once through a receiver failing a third.
+  await verifyWebhooks(worker.base, users, receiver);
 } finally {
   await worker.stop();
+  await receiver.close();
 }
 
 if (failures.length > 0) {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { verifyWebhookSignature } from "../examples/verify-webhook-signature";
 import worker from "../src/index";
 import { consumeWebhookBatch } from "../src/webhooks/delivery";
+import { dispatchOutbox } from "../src/webhooks/outbox";
 import {
   authed,
   call,
@@ -64,13 +65,13 @@ async function failNext(name: string, fail: number, status = 503) {
 }
 
 /** Delivers messages by hand through the real consumer, as a queue batch would. */
-async function deliver(messages: { event_id: string; webhook_id: string }[], attempts = 1) {
+async function deliver(messages: { event_id: string; webhook_id: string }[], attempts = 1, workerEnv: Env = env) {
   const batch = createMessageBatch(
     QUEUE,
     messages.map((body) => ({ id: `dlv-msg-${++counter}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  const outcomes = await consumeWebhookBatch(batch, env);
+  const outcomes = await consumeWebhookBatch(batch, workerEnv);
   return { outcomes, result: await getQueueResult(batch, ctx) };
 }
 
@@ -88,6 +89,7 @@ async function deliveries(user: TestUser, hookId: string) {
 
 afterEach(async () => {
   await setFault("queue_send_fail", null);
+  await setFault("webhook_retry_scale", null);
 });
 
 describe("webhooks CRUD", () => {
@@ -223,6 +225,32 @@ describe("events and deliveries", () => {
     expect((await deliveries(user, hook.id))[0]).toMatchObject({ attempt: 8, next_retry_at: null });
   });
 
+  it("the local webhook_retry_scale switch shortens retry delays (1 min -> 1 s at 1/60); outside development/test it is ignored", async () => {
+    const user = await newUser("whscale");
+    await setFault("queue_send_fail", "1");
+    const hook = await createHook(user, "scale");
+    await createTransaction(user.token, { transaction_amount: "1.00", transaction_type: "credit" });
+    const [event] = await eventsOf(user, "transaction.created");
+    const message = { event_id: event?.id ?? "", webhook_id: hook.id };
+    await setFault("webhook_retry_scale", String(1 / 60));
+
+    // The consumer retries with the same delay it records (getQueueResult does not report delays).
+    const recordedDelay = async () => {
+      const [latest] = (await deliveries(user, hook.id)) as (Delivery & { attempted_at: string })[];
+      return (Date.parse(latest?.next_retry_at ?? "") - Date.parse(latest?.attempted_at ?? "")) / 1000;
+    };
+    await failNext("scale", 2, 500);
+    expect((await deliver([message], 1)).result.retryMessages).toHaveLength(1);
+    expect(await recordedDelay()).toBe(1);
+    expect((await deliver([message], 2)).result.retryMessages).toHaveLength(1);
+    expect(await recordedDelay()).toBe(5);
+
+    // Production: the switch is not even read (the local receiver is refused there, so the attempt fails).
+    const production = await deliver([message], 1, { ...env, ENVIRONMENT: "production" } as Env);
+    expect(production.outcomes).toEqual(["retry"]);
+    expect(await recordedDelay()).toBe(60);
+  });
+
   it("disables an endpoint failing for 3 days straight; PUT re-enables it", async () => {
     const user = await newUser("whdisable");
     await setFault("queue_send_fail", "1");
@@ -293,6 +321,21 @@ describe("events and deliveries", () => {
     await waitOnExecutionContext(ctx);
     await eventually(async () => (await received("sweep")).some((r) => r.body.includes(event?.id ?? "?")));
     expect(hook.id).toMatch(/^wh_/);
+  });
+
+  it("dispatches and marks an outbox of 150 events (more than one statement's 100 bound parameters)", async () => {
+    const user = await newUser("whbigoutbox");
+    await createHook(user, "bigoutbox", ["transaction.updated"]); // subscribed, but to none of these: nothing to receive
+    await setFault("queue_send_fail", "1");
+    const transactions = Array.from({ length: 150 }, () => ({ transaction_amount: "1.00", transaction_type: "credit" }));
+    await json(await call("/api/v1/transaction/bulk", jsonInit("POST", { transactions }, user.token)), 201);
+    const pending = () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL").bind(user.id).first<{ n: number }>();
+    expect((await pending())?.n).toBe(150);
+    await setFault("queue_send_fail", null);
+    // The bulk request's own dispatch (after the response) may take part of them; together nothing stays behind.
+    expect(await dispatchOutbox(env, { userId: user.id })).toBeGreaterThan(0);
+    expect((await pending())?.n).toBe(0);
   });
 
   it("lists events with type filter and signed cursors; another user's cursor is a 400", async () => {

@@ -11,12 +11,15 @@ import { requestDatabase } from "../http/database";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
 import { isLocal } from "../lib/environment";
+import { sweepOutbox } from "../webhooks/outbox";
 import { integrityReport } from "./integrity";
 import { seedTransactions } from "./seed";
 
 const FaultsBody = z.strictObject({
   consumer_fail_users: z.array(z.string()).default([]),
   queue_send_fail_rate: z.number().min(0).max(1).default(0),
+  // Webhook retry delays times this factor (1 min -> 1 s at 1/60), so a local run sees the backoff in seconds.
+  webhook_retry_scale: z.number().gt(0).max(1).default(1),
 });
 
 const SeedBody = z.strictObject({
@@ -58,17 +61,41 @@ export const devRouter = new Hono<AppEnv>()
     const faults = parseOrThrow(FaultsBody, await c.req.json());
     const db = getDb(c.env.DB);
     await db.run(sql`DELETE FROM fault_switches`);
-    const { consumer_fail_users: users, queue_send_fail_rate: rate } = faults;
+    const { consumer_fail_users: users, queue_send_fail_rate: rate, webhook_retry_scale: retryScale } = faults;
     if (users.length > 0)
       await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('consumer_fail_users', ${JSON.stringify(users)})`);
     if (rate > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('queue_send_fail', ${String(rate)})`);
+    if (retryScale < 1) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('webhook_retry_scale', ${String(retryScale)})`);
     return c.json(faults);
   })
   .get("/__dev/integrity", async (c) => c.json(await integrityReport(getDb(c.env.DB))))
   .get("/__dev/dead-letters", async (c) =>
     c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)),
   )
-  .post("/__dev/sweep", async (c) => c.json({ healed: await sweepStaleSnapshots(c.env, 10_000) }))
+  // The cron's sweeps, now: stale snapshots, and every outbox event not yet on the webhook queue (the cron
+  // waits a minute for the request's own send; here nothing waits).
+  .post("/__dev/sweep", async (c) =>
+    c.json({ healed: await sweepStaleSnapshots(c.env, 10_000), dispatched: await sweepOutbox(c.env, Date.now() + 60_000) }),
+  )
+  // Miniflare keeps queue messages in memory, so killing `wrangler dev` loses what was queued or waiting
+  // for a retry (Cloudflare Queues keep them). After such a crash, put every event without a 2xx delivery
+  // back in the outbox for the sweep; a duplicate send is within at-least-once.
+  .post("/__dev/webhooks/requeue", async (c) => {
+    const result = await getDb(c.env.DB).run(sql`
+      UPDATE events SET enqueued_at = NULL WHERE enqueued_at IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status_code BETWEEN 200 AND 299)`);
+    return c.json({ requeued: result.meta.changes });
+  })
+  // Per user: the change counter next to the transaction events, and outbox events not yet enqueued.
+  .get("/__dev/events-report", async (c) =>
+    c.json(
+      await getDb(c.env.DB).all(sql`
+        SELECT s.user_id, s.change_seq,
+          (SELECT COUNT(*) FROM events e WHERE e.user_id = s.user_id AND e.type LIKE 'transaction.%') AS transaction_events,
+          (SELECT COUNT(*) FROM events e WHERE e.user_id = s.user_id AND e.enqueued_at IS NULL) AS not_enqueued
+        FROM sync_state s`),
+    ),
+  )
   .post("/__dev/recompute", requireAuth, async (c) => {
     const started = performance.now();
     const result = await recomputeSnapshot(c.var.db, c.get("user").id);

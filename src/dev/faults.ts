@@ -6,18 +6,21 @@ export interface Faults {
   consumerFailUsers: ReadonlySet<string>;
   /** Probability (0-1) that a queue send fails. */
   queueSendFailRate: number;
+  /** Factor (0-1] on webhook retry delays, so local runs see minutes of backoff in seconds; 1 = the real delays. */
+  webhookRetryScale: number;
 }
 
-const NONE: Faults = { consumerFailUsers: new Set(), queueSendFailRate: 0 };
+const NONE: Faults = { consumerFailUsers: new Set(), queueSendFailRate: 0, webhookRetryScale: 1 };
 
 /** Local-only fault switches (table fault_switches); read only when isLocal(env). */
 export async function activeFaults(env: Env, db: Database): Promise<Faults> {
   if (!isLocal(env)) return NONE;
   const rows = await db.all<{ name: string; value: string }>(sql`SELECT name, value FROM fault_switches`);
-  const faults = { consumerFailUsers: new Set<string>(), queueSendFailRate: 0 };
+  const faults = { ...NONE, consumerFailUsers: new Set<string>() };
   for (const { name, value } of rows) {
     if (name === "consumer_fail_users") for (const id of JSON.parse(value) as string[]) faults.consumerFailUsers.add(id);
     if (name === "queue_send_fail") faults.queueSendFailRate = Math.min(1, Math.max(0, Number(value) || 0));
+    if (name === "webhook_retry_scale") faults.webhookRetryScale = Math.min(1, Number(value) || 1);
   }
   return faults;
 }

@@ -2,11 +2,12 @@ import { eq, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
 import { type Database, getDb } from "../db/client";
 import { events, webhookDeliveries, webhooks } from "../db/schema";
+import { activeFaults } from "../dev/faults";
 import { ownerOf, renderEvent } from "../events/events.service";
 import { newId } from "../lib/ids";
 import { logEvent } from "../lib/log";
 import type { DeliveryMessage } from "./outbox";
-import { nextDelaySeconds, shouldDisable } from "./retry";
+import { nextDelaySeconds, scaledDelaySeconds, shouldDisable } from "./retry";
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signPayload } from "./signature";
 import { checkWebhookUrl } from "./url-guard";
 import { activeSecrets, allowsLocalTargets, type WebhookRow } from "./webhooks.service";
@@ -57,9 +58,10 @@ export type DeliveryOutcome = "delivered" | "retry" | "dead" | "skipped";
 
 /**
  * Delivers one (event, endpoint) message: records the attempt, and on failure starts or continues the
- * endpoint's failure run (disabled after 3 days of it); a success ends the run.
+ * endpoint's failure run (disabled after 3 days of it); a success ends the run. `retryScale` < 1 shortens
+ * the retry delay (local runs only, from the fault switches).
  */
-export async function deliverOnce(env: Env, db: Database, message: DeliveryMessage, attempt: number) {
+export async function deliverOnce(env: Env, db: Database, message: DeliveryMessage, attempt: number, retryScale = 1) {
   const [hook, event] = await Promise.all([
     db.select().from(webhooks).where(eq(webhooks.id, message.webhook_id)).get(),
     db.select().from(events).where(eq(events.id, message.event_id)).get(),
@@ -70,7 +72,8 @@ export async function deliverOnce(env: Env, db: Database, message: DeliveryMessa
   const result = await post(env, hook, event.id, body);
   const now = new Date();
   const failed = result.error !== null;
-  const delay = failed ? nextDelaySeconds(attempt) : null;
+  const fullDelay = failed ? nextDelaySeconds(attempt) : null;
+  const delay = fullDelay === null ? null : scaledDelaySeconds(fullDelay, retryScale);
   await runBatch(db, [
     db.insert(webhookDeliveries).values({
       id: newId("dlv"),
@@ -97,6 +100,8 @@ export async function deliverOnce(env: Env, db: Database, message: DeliveryMessa
 /** Queue consumer: deliveries run concurrently; each message is acked or retried on its own. */
 export async function consumeWebhookBatch(batch: MessageBatch<unknown>, env: Env): Promise<DeliveryOutcome[]> {
   const db = getDb(env.DB);
+  // Production: no query, scale 1.
+  const { webhookRetryScale } = await activeFaults(env, db);
   return Promise.all(
     batch.messages.map(async (message): Promise<DeliveryOutcome> => {
       if (!isDeliveryMessage(message.body)) {
@@ -105,7 +110,7 @@ export async function consumeWebhookBatch(batch: MessageBatch<unknown>, env: Env
         return "skipped";
       }
       try {
-        const result = await deliverOnce(env, db, message.body, message.attempts);
+        const result = await deliverOnce(env, db, message.body, message.attempts, webhookRetryScale);
         if (result.outcome === "retry") message.retry({ delaySeconds: result.delaySeconds });
         // Attempts exhausted: a plain retry moves it to the dead-letter queue (max_retries = 7).
         else if (result.outcome === "dead") message.retry();
@@ -113,7 +118,7 @@ export async function consumeWebhookBatch(batch: MessageBatch<unknown>, env: Env
         return result.outcome;
       } catch (err) {
         logEvent("webhooks.delivery_error", { id: message.id, error: String(err) });
-        message.retry({ delaySeconds: nextDelaySeconds(Math.max(1, message.attempts)) ?? 60 });
+        message.retry({ delaySeconds: scaledDelaySeconds(nextDelaySeconds(Math.max(1, message.attempts)) ?? 60, webhookRetryScale) });
         return "retry";
       }
     }),

@@ -13,7 +13,9 @@ export interface DeliveryMessage {
 
 export const WEBHOOK_QUEUE_NAME = "finanalyze-webhooks";
 export const WEBHOOK_DLQ_NAME = "finanalyze-webhooks-dlq";
-const OUTBOX_BATCH = 100;
+// Marking a batch binds its positions plus the timestamp: 99 + 1 = D1's 100 bound parameters per statement
+// (at 100 the UPDATE failed, so a user with 100+ pending events re-sent the same 100 on every write, forever).
+const OUTBOX_BATCH = 99;
 const SEND_BATCH = 100; // Queue sendBatch limit
 
 export async function sendDeliveries(env: Env, db: Database, messages: DeliveryMessage[]): Promise<void> {

@@ -21,6 +21,15 @@ export function nextDelaySeconds(attempt: number): number | null {
 }
 
 /**
+ * A retry delay shortened by a local-only factor (the `webhook_retry_scale` fault switch, read only when
+ * isLocal): whole seconds, at least 1, as the queue's retry delay takes them. A scale of 1 is the real delay.
+ */
+export function scaledDelaySeconds(delaySeconds: number, scale: number): number {
+  if (!(scale > 0 && scale < 1)) return delaySeconds;
+  return Math.max(1, Math.round(delaySeconds * scale));
+}
+
+/**
  * Whether an endpoint should be disabled: it has failed without a single success since `firstFailureAt`
  * (the start of its current run of failures, reset by any 2xx; null when its last delivery succeeded),
  * and that run has lasted 3 days. Checked after each failed attempt.

@@ -47,7 +47,10 @@ export async function analyticsState(userId: string): Promise<StateRow | null> {
 }
 
 /** Turns a local-only fault switch on or off (see src/dev/faults.ts). */
-export async function setFault(name: "consumer_fail_users" | "queue_send_fail", value: string | null): Promise<void> {
+export async function setFault(
+  name: "consumer_fail_users" | "queue_send_fail" | "webhook_retry_scale",
+  value: string | null,
+): Promise<void> {
   if (value === null) await env.DB.prepare("DELETE FROM fault_switches WHERE name = ?").bind(name).run();
   else await env.DB.prepare("INSERT OR REPLACE INTO fault_switches (name, value) VALUES (?, ?)").bind(name, value).run();
 }

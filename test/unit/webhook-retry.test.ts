@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_ATTEMPTS, nextDelaySeconds, RETRY_DELAYS_SECONDS, shouldDisable } from "../../src/webhooks/retry";
+import { MAX_ATTEMPTS, nextDelaySeconds, RETRY_DELAYS_SECONDS, scaledDelaySeconds, shouldDisable } from "../../src/webhooks/retry";
 
 describe("nextDelaySeconds", () => {
   it.each([
@@ -47,5 +47,21 @@ describe("shouldDisable", () => {
   it("never when the last delivery succeeded (no failure run) or the date is unreadable", () => {
     expect(shouldDisable(null, at(10 * DAY))).toBe(false);
     expect(shouldDisable("not a date", at(10 * DAY))).toBe(false);
+  });
+});
+
+describe("scaledDelaySeconds (local runs only)", () => {
+  it.each([
+    [60, 1 / 3600, 1], // never below 1 s
+    [7_200, 1 / 3600, 2],
+    [86_400, 1 / 3600, 24],
+    [300, 1 / 60, 5],
+    [1_800, 0.5, 900],
+  ])("%i s at scale %d is %i s", (delay, scale, expected) => {
+    expect(scaledDelaySeconds(delay, scale)).toBe(expected);
+  });
+
+  it.each([1, 0, -1, 2, Number.NaN])("scale %d leaves the real delay", (scale) => {
+    expect(scaledDelaySeconds(300, scale)).toBe(300);
   });
 });
