@@ -51,6 +51,8 @@ interface Measured {
   trips: number;
   calls: string[];
   body: string;
+  /** Calls made after the answer, by work the request left in waitUntil. */
+  background: string[];
 }
 
 /** Serves one request with the counting binding; the body is read to the end (export streams pages). */
@@ -63,7 +65,7 @@ async function measure(path: string, init: RequestInit = {}): Promise<Measured> 
   const body = await res.text();
   const calls = [...counted.calls];
   await waitOnExecutionContext(ctx);
-  return { status: res.status, trips: calls.length, calls, body };
+  return { status: res.status, trips: calls.length, calls, body, background: counted.calls.slice(calls.length) };
 }
 
 const bearer = (user: TestUser, headers: Record<string, string> = {}): RequestInit => ({
@@ -308,6 +310,113 @@ describe("D1 round trips per request", () => {
       expect(JSON.parse(behind.body)).toMatchObject({ transaction_count: 1, stale: false });
       await expectTrips(route, `${TX}/analytics/me?from=2020-01-01&to=2030-12-31`, bearer(fresh), 200);
       await expectTrips(route, `${TX}/analytics/${user.id}`, bearer(fresh), 403);
+    });
+  });
+
+  describe("profile, sync, recurring", () => {
+    it("profile PATCH: 1, a time zone change included (the counter bump rides in the same batch)", async () => {
+      const u = await newUser("tripsprofile");
+      const route = "PATCH /api/v1/user/me";
+      const m = await expectTrips(route, "/api/v1/user/me", jsonInit("PATCH", { full_name: "Renamed" }, u.token), 200);
+      expect(JSON.parse(m.body)).toMatchObject({ full_name: "Renamed" });
+      await createTransaction(u.token, { transaction_amount: "2.00", transaction_type: "debit" });
+      const zoned = await expectTrips(route, "/api/v1/user/me", jsonInit("PATCH", { time_zone: "Asia/Tokyo" }, u.token), 200);
+      expect(JSON.parse(zoned.body)).toMatchObject({ time_zone: "Asia/Tokyo" });
+    });
+    it("sync: 1 from the start and from a cursor", async () => {
+      const first = await expectTrips(`GET ${TX}/sync`, `${TX}/sync?limit=10`, bearer(user), 200);
+      const cursor = (JSON.parse(first.body) as { next_cursor: string }).next_cursor;
+      await expectTrips(`GET ${TX}/sync`, `${TX}/sync?cursor=${encodeURIComponent(cursor)}`, bearer(user), 200);
+    });
+    it("recurring: 1", async () => {
+      await expectTrips(`GET ${TX}/recurring`, `${TX}/recurring`, bearer(user), 200);
+    });
+  });
+
+  describe("events and webhooks", () => {
+    const HOOKS = "/api/v1/webhooks";
+    // The counting env is "production": its SSRF guard takes a public https URL only.
+    const hookBody = { url: "https://hooks.example.com/trips", events: ["*"] };
+
+    it("events: 1 from the start and from a cursor; a write's outbox dispatch adds 1 call after the answer", async () => {
+      const u = await newUser("tripsevents");
+      await json(await call(HOOKS, jsonInit("POST", hookBody, u.token)), 201);
+      for (const amount of ["1.00", "2.00"]) await createTransaction(u.token, { transaction_amount: amount, transaction_type: "debit" });
+      const first = await expectTrips("GET /api/v1/events", "/api/v1/events?limit=1", bearer(u), 200);
+      const page = JSON.parse(first.body) as { data: unknown[]; next_cursor: string };
+      expect(page.data).toHaveLength(1);
+      await expectTrips("GET /api/v1/events", `/api/v1/events?cursor=${encodeURIComponent(page.next_cursor)}`, bearer(u), 200);
+      // A write's events reach the queue after the answer: the write's batch read the outbox and the endpoints, so
+      // the dispatch in waitUntil sends and then only marks the events enqueued (1 call, however the timing falls).
+      const write = await measure(`${TX}/create`, jsonInit("POST", { transaction_amount: "3.00", transaction_type: "debit" }, u.token));
+      expect(write.status).toBe(201);
+      const all = [...write.calls, ...write.background];
+      expect(all, all.join(", ")).toHaveLength(2);
+      expect(all[0]).toMatch(/^batch/);
+      const pending = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL")
+        .bind(u.id)
+        .first<{ n: number }>();
+      expect(pending?.n).toBe(0);
+    });
+
+    it("create, list, get, replace, rotate, delete: 1 each; deliveries 1, also for a 404", async () => {
+      const u = await newUser("tripshooks");
+      const created = await expectTrips(`POST ${HOOKS}`, HOOKS, jsonInit("POST", hookBody, u.token), 201);
+      const id = (JSON.parse(created.body) as { id: string }).id;
+      await expectTrips(`GET ${HOOKS}`, HOOKS, bearer(u), 200);
+      await expectTrips(`GET ${HOOKS}/{webhook_id}`, `${HOOKS}/${id}`, bearer(u), 200);
+      const replaced = await expectTrips(
+        `PUT ${HOOKS}/{webhook_id}`,
+        `${HOOKS}/${id}`,
+        jsonInit("PUT", { ...hookBody, status: "disabled" }, u.token),
+        200,
+      );
+      expect(JSON.parse(replaced.body)).toMatchObject({ status: "disabled" });
+      await expectTrips(
+        `PUT ${HOOKS}/{webhook_id}`,
+        `${HOOKS}/wh_unknown`,
+        jsonInit("PUT", { ...hookBody, status: "enabled" }, u.token),
+        404,
+      );
+      const rotated = await expectTrips(
+        `POST ${HOOKS}/{webhook_id}/rotate_secret`,
+        `${HOOKS}/${id}/rotate_secret`,
+        { method: "POST", ...bearer(u) },
+        200,
+      );
+      expect(JSON.parse(rotated.body).secret).not.toBe(JSON.parse(created.body).secret);
+      await expectTrips(
+        `POST ${HOOKS}/{webhook_id}/rotate_secret`,
+        `${HOOKS}/wh_unknown/rotate_secret`,
+        { method: "POST", ...bearer(u) },
+        404,
+      );
+      await expectTrips(`GET ${HOOKS}/{webhook_id}/deliveries`, `${HOOKS}/${id}/deliveries`, bearer(u), 200);
+      await expectTrips(`GET ${HOOKS}/{webhook_id}/deliveries`, `${HOOKS}/wh_unknown/deliveries`, bearer(u), 404);
+      await expectTrips(`DELETE ${HOOKS}/{webhook_id}`, `${HOOKS}/${id}`, { method: "DELETE", ...bearer(u) }, 200);
+    });
+
+    it("test (ping) and redeliver: 1 each, the queue send after the answer's round trip adds none", async () => {
+      const u = await newUser("tripsping");
+      const hook = await json<{ id: string }>(await call(HOOKS, jsonInit("POST", hookBody, u.token)), 201);
+      const ping = await expectTrips(`POST ${HOOKS}/{webhook_id}/test`, `${HOOKS}/${hook.id}/test`, { method: "POST", ...bearer(u) }, 202);
+      const eventId = (JSON.parse(ping.body) as { event_id: string }).event_id;
+      await expectTrips(`POST ${HOOKS}/{webhook_id}/test`, `${HOOKS}/wh_unknown/test`, { method: "POST", ...bearer(u) }, 404);
+      const deliveryId = `dlv_trips${crypto.randomUUID().slice(0, 8)}`;
+      await env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, webhook_id, user_id, event_id, attempt, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, 1, ?, 503, 'HTTP 503', 5)",
+      )
+        .bind(deliveryId, hook.id, u.id, eventId, new Date().toISOString())
+        .run();
+      const route = `POST ${HOOKS}/{webhook_id}/deliveries/{delivery_id}/redeliver`;
+      const again = await expectTrips(
+        route,
+        `${HOOKS}/${hook.id}/deliveries/${deliveryId}/redeliver`,
+        { method: "POST", ...bearer(u) },
+        202,
+      );
+      expect(JSON.parse(again.body)).toMatchObject({ queued: true, event_id: eventId });
+      await expectTrips(route, `${HOOKS}/${hook.id}/deliveries/dlv_unknown/redeliver`, { method: "POST", ...bearer(u) }, 404);
     });
   });
 

@@ -6,7 +6,7 @@ import { type Database, getDb } from "../db/client";
 import { bumpLabelsVersion } from "../db/label-versions";
 import { feedStatements, sequenceStatements } from "../feed/feed-statements";
 import type { AppEnv } from "../http/context";
-import { dispatchOutbox } from "../webhooks/outbox";
+import { dispatchRead, type OutboxRow, pendingOutbox } from "../webhooks/outbox";
 import { type Background, requestRecompute } from "./queue";
 import { addToRollups, removeFromRollups } from "./rollups";
 
@@ -111,7 +111,7 @@ export function ledgerStatements(change: LedgerChange, audit: AuditContext): { b
   }
   if (change.labelsChanged) after.push(bumpLabelsVersion(change.userId));
   // Whether the write left events for a webhook to send (none when the user has no enabled endpoint).
-  if (writesEvents(change)) after.push(outboxPending(change.userId));
+  if (writesEvents(change)) after.push(pendingOutbox(change.userId));
   after.push(bumpVersion(change.userId));
   return { before, after };
 }
@@ -120,17 +120,13 @@ function writesEvents(change: LedgerChange): boolean {
   return change.feed !== "sequence" && (change.removes !== undefined || (change.adds ?? []).length > 0);
 }
 
-function outboxPending(userId: string): SQL {
-  return sql`SELECT EXISTS (SELECT 1 FROM events WHERE user_id = ${userId} AND enqueued_at IS NULL) AS pending`;
-}
-
 export interface Committed {
   /** The results of the write's own statements, in order. */
   results: D1Result[];
   /** The user's change counter after this batch. */
   analyticsVersion: number;
-  /** Whether the outbox holds events for the webhook queue. */
-  eventsPending: boolean;
+  /** The user's outbox events not yet on the webhook queue, with their enabled endpoints (read in the batch). */
+  outbox: OutboxRow[];
 }
 
 /**
@@ -145,11 +141,11 @@ export async function commitWrite(
 ): Promise<Committed> {
   const { before, after } = ledgerStatements(change, ctx.audit);
   const all = await runBatch(ctx.db, [...before, ...writes, ...after]);
-  const pending = writesEvents(change) ? (all.at(-2)?.results[0] as { pending?: number } | undefined)?.pending : 0;
+  const outbox = writesEvents(change) ? ((all.at(-2)?.results ?? []) as OutboxRow[]) : [];
   const committed = {
     results: all.slice(before.length, before.length + writes.length),
     analyticsVersion: versionFrom(all.at(-1)),
-    eventsPending: pending === 1,
+    outbox,
   };
   if (changed(committed.results)) afterCommit(ctx, change.userId, committed);
   return committed;
@@ -161,5 +157,5 @@ export async function commitWrite(
  */
 export function afterCommit(ctx: Background, userId: string, committed: Committed): void {
   requestRecompute(ctx, userId, committed.analyticsVersion);
-  if (committed.eventsPending) ctx.waitUntil(dispatchOutbox(ctx.env, { userId }));
+  if (committed.outbox.length > 0) ctx.waitUntil(dispatchRead(ctx.env, userId, committed.outbox));
 }

@@ -25,6 +25,59 @@ export async function sendDeliveries(env: Env, db: Database, messages: DeliveryM
   }
 }
 
+/** An outbox event not yet on the queue, with one of its owner's enabled endpoints (null: the owner has none). */
+export interface OutboxRow {
+  pos: number;
+  id: string;
+  type: string;
+  webhook_id: string | null;
+  webhook_events: string | null;
+}
+
+/**
+ * A write batch's last-but-one statement when it wrote events: the user's first outbox events that have not
+ * reached the queue, each with the user's enabled endpoints, so the dispatch after the answer needs no read.
+ */
+export function pendingOutbox(userId: string): SQL {
+  return sql`SELECT e.pos, e.id, e.type, w.id AS webhook_id, w.events AS webhook_events
+    FROM (SELECT pos, id, type FROM events WHERE user_id = ${userId} AND enqueued_at IS NULL ORDER BY pos LIMIT ${OUTBOX_BATCH}) AS e
+    LEFT JOIN webhooks w ON w.user_id = ${userId} AND w.status = 'enabled'
+    ORDER BY e.pos`;
+}
+
+/** One message per subscribed endpoint of each event; every event's position, to mark it enqueued. */
+function outboxMessages(rows: readonly OutboxRow[]): { messages: DeliveryMessage[]; positions: number[] } {
+  const messages = rows.flatMap((r) =>
+    r.webhook_id && r.webhook_events && subscribes({ events: r.webhook_events }, r.type)
+      ? [{ event_id: r.id, webhook_id: r.webhook_id }]
+      : [],
+  );
+  return { messages, positions: [...new Set(rows.map((r) => r.pos))] };
+}
+
+/** Sends the rows' messages, then marks their events enqueued (one D1 call, after the send). Returns the events sent. */
+async function sendAndMark(env: Env, db: Database, rows: readonly OutboxRow[]): Promise<number> {
+  const { messages, positions } = outboxMessages(rows);
+  if (positions.length === 0) return 0;
+  await sendDeliveries(env, db, messages);
+  await db.update(events).set({ enqueuedAt: new Date().toISOString() }).where(inArray(events.pos, positions));
+  return positions.length;
+}
+
+/**
+ * After a write's batch: sends the outbox rows it read (`pendingOutbox`), so the common case adds only the
+ * mark; a full page continues with `dispatchOutbox`. A failed send leaves the events to the cron sweep.
+ */
+export async function dispatchRead(env: Env, userId: string, rows: readonly OutboxRow[]): Promise<number> {
+  try {
+    const sent = await sendAndMark(env, getDb(env.DB), rows);
+    return sent < OUTBOX_BATCH ? sent : sent + (await dispatchOutbox(env, { userId }));
+  } catch (err) {
+    logEvent("webhooks.dispatch_failed", { user_id: userId, error: String(err) });
+    return 0;
+  }
+}
+
 /**
  * Sends outbox events that have not reached the queue (of one user, or of everyone for the cron sweep):
  * one message per subscribed enabled endpoint, then marks them enqueued. A failed send leaves them
@@ -50,20 +103,14 @@ export async function dispatchOutbox(env: Env, options: { userId?: string; creat
         .select({ id: webhooks.id, userId: webhooks.userId, events: webhooks.events })
         .from(webhooks)
         .where(and(inArray(webhooks.userId, owners), eq(webhooks.status, "enabled")));
-      const messages = pending.flatMap((event) =>
-        hooks.filter((h) => h.userId === event.userId && subscribes(h, event.type)).map((h) => ({ event_id: event.id, webhook_id: h.id })),
-      );
-      await sendDeliveries(env, db, messages);
-      await db
-        .update(events)
-        .set({ enqueuedAt: new Date().toISOString() })
-        .where(
-          inArray(
-            events.pos,
-            pending.map((e) => e.pos),
-          ),
-        );
-      dispatched += pending.length;
+      const rows = pending.flatMap((event): OutboxRow[] => {
+        const own = hooks.filter((h) => h.userId === event.userId);
+        const base = { pos: event.pos, id: event.id, type: event.type };
+        return own.length === 0
+          ? [{ ...base, webhook_id: null, webhook_events: null }]
+          : own.map((h) => ({ ...base, webhook_id: h.id, webhook_events: h.events }));
+      });
+      dispatched += await sendAndMark(env, db, rows);
       if (pending.length < OUTBOX_BATCH) return dispatched;
     }
   } catch (err) {

@@ -1,7 +1,4 @@
-import { events } from "../db/schema";
-import { PING_EVENT } from "../events/events.service";
 import type { AppRouteHandler } from "../http/context";
-import { newId } from "../lib/ids";
 import { sendDeliveries } from "./outbox";
 import type * as routes from "./webhooks.routes";
 import * as service from "./webhooks.service";
@@ -47,20 +44,9 @@ export const rotateWebhookSecret: AppRouteHandler<typeof routes.rotateWebhookSec
 
 /** A webhook.ping event, stored (so its deliveries can be listed and redelivered) and sent to this endpoint only. */
 export const testWebhook: AppRouteHandler<typeof routes.testWebhook> = async (c) => {
-  const db = c.var.db;
-  const user = c.get("user");
-  const hook = await service.getWebhook(db, user.id, c.req.valid("param").webhook_id);
-  const now = new Date().toISOString();
-  const id = newId("evt");
-  await db.insert(events).values({
-    id,
-    userId: user.id,
-    type: PING_EVENT,
-    object: JSON.stringify({ webhook_id: hook.id, url: hook.url }),
-    createdAt: now,
-    enqueuedAt: now,
-  });
-  await sendDeliveries(c.env, db, [{ event_id: id, webhook_id: hook.id }]);
+  const webhookId = c.req.valid("param").webhook_id;
+  const id = await service.storePing(c.var.db, c.get("user").id, webhookId);
+  await sendDeliveries(c.env, c.var.db, [{ event_id: id, webhook_id: webhookId }]);
   return c.json({ queued: true as const, event_id: id }, 202);
 };
 

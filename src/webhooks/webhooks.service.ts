@@ -1,6 +1,7 @@
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { webhookDeliveries, webhooks } from "../db/schema";
+import { PING_EVENT } from "../events/events.service";
 import { ApiError, validationError } from "../http/problem";
 import { newId } from "../lib/ids";
 import { keyset, toPage } from "../lib/keyset";
@@ -106,19 +107,25 @@ export async function listWebhooks(db: Database, userId: string, limit: number, 
   return toPage(rows, limit, (row) => ({ date: row.createdAt, id: row.id }));
 }
 
-/** PUT: replaces url, events, description and status; enabling again clears the failure run. */
+/**
+ * PUT: replaces url, events, description and status; enabling again clears the failure run.
+ * One guarded UPDATE … RETURNING (no read first): no row back is a 404.
+ */
 export async function replaceWebhook(db: Database, env: Env, userId: string, id: string, input: Required<WebhookInput>) {
-  const current = await getWebhook(db, userId, id);
-  const next = {
-    url: guardedUrl(env, input.url),
-    events: JSON.stringify([...new Set(input.events)]),
-    description: input.description,
-    status: input.status,
-    failingSince: input.status === "enabled" ? null : current.failingSince,
-    updatedAt: new Date().toISOString(),
-  };
-  await db.update(webhooks).set(next).where(owned(userId, id));
-  return { ...current, ...next };
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      url: guardedUrl(env, input.url),
+      events: JSON.stringify([...new Set(input.events)]),
+      description: input.description,
+      status: input.status,
+      ...(input.status === "enabled" ? { failingSince: null } : {}),
+      updatedAt: new Date().toISOString(),
+    })
+    .where(owned(userId, id))
+    .returning();
+  if (!row) throw new ApiError("not_found", "Webhook not found");
+  return row;
 }
 
 export async function deleteWebhook(db: Database, userId: string, id: string): Promise<void> {
@@ -126,32 +133,53 @@ export async function deleteWebhook(db: Database, userId: string, id: string): P
   if (result.meta.changes !== 1) throw new ApiError("not_found", "Webhook not found");
 }
 
+/** The current secret becomes the previous one (SQLite's SET reads the row as it was) in one UPDATE … RETURNING. */
 export async function rotateSecret(db: Database, userId: string, id: string): Promise<WebhookRow> {
-  const current = await getWebhook(db, userId, id);
   const now = new Date();
-  const next = {
-    secret: generateSecret(),
-    previousSecret: current.secret,
-    previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_MS).toISOString(),
-    updatedAt: now.toISOString(),
-  };
-  await db
+  const [row] = await db
     .update(webhooks)
-    .set(next)
-    .where(and(owned(userId, id), eq(webhooks.secret, current.secret)));
-  return { ...current, ...next };
+    .set({
+      secret: generateSecret(),
+      previousSecret: sql`${webhooks.secret}`,
+      previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_MS).toISOString(),
+      updatedAt: now.toISOString(),
+    })
+    .where(owned(userId, id))
+    .returning();
+  if (!row) throw new ApiError("not_found", "Webhook not found");
+  return row;
 }
 
+/** The endpoint's existence (a 404) and the page are read in one batch. */
 export async function listDeliveries(db: Database, userId: string, webhookId: string, limit: number, cursor?: string) {
-  await getWebhook(db, userId, webhookId);
   const page = keyset(webhookDeliveries.attemptedAt, webhookDeliveries.id, cursor);
-  const rows = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.userId, userId), page.after))
-    .orderBy(...page.orderBy)
-    .limit(limit + 1);
+  const [hook, rows] = await db.batch([
+    db.select({ id: webhooks.id }).from(webhooks).where(owned(userId, webhookId)),
+    db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.userId, userId), page.after))
+      .orderBy(...page.orderBy)
+      .limit(limit + 1),
+  ]);
+  if (hook.length === 0) throw new ApiError("not_found", "Webhook not found");
   return toPage(rows, limit, (row) => ({ date: row.attemptedAt, id: row.id }));
+}
+
+/**
+ * Stores a webhook.ping event for the caller's endpoint `webhookId`, built from the endpoint's row in the
+ * same INSERT … SELECT (no read first): nothing inserted is a 404. Returns the event's id.
+ */
+export async function storePing(db: Database, userId: string, webhookId: string): Promise<string> {
+  const id = newId("evt");
+  const now = new Date().toISOString();
+  const inserted = await db.all<{ id: string }>(sql`
+    INSERT INTO events (id, user_id, type, object, created_at, enqueued_at)
+    SELECT ${id}, user_id, ${PING_EVENT}, json_object('webhook_id', id, 'url', url), ${now}, ${now}
+    FROM webhooks WHERE user_id = ${userId} AND id = ${webhookId}
+    RETURNING id`);
+  if (inserted.length === 0) throw new ApiError("not_found", "Webhook not found");
+  return id;
 }
 
 export async function getDelivery(db: Database, userId: string, webhookId: string, deliveryId: string): Promise<DeliveryRow> {
