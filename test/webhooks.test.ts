@@ -325,7 +325,7 @@ describe("events and deliveries", () => {
 
   it("dispatches and marks an outbox of 150 events (more than one statement's 100 bound parameters)", async () => {
     const user = await newUser("whbigoutbox");
-    await createHook(user, "bigoutbox", ["transaction.updated"]); // subscribed, but to none of these: nothing to receive
+    await createHook(user, "bigoutbox", ["transaction.created"]); // subscribed: the failed sends leave all 150 pending
     await setFault("queue_send_fail", "1");
     const transactions = Array.from({ length: 150 }, () => ({ transaction_amount: "1.00", transaction_type: "credit" }));
     await json(await call("/api/v1/transaction/bulk", jsonInit("POST", { transactions }, user.token)), 201);
