@@ -2481,6 +2481,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Entries per page, added + modified + removed together */
                 limit?: number;
+                /** @description IANA zone whose local days apply (from/to, day-based figures); defaults to the caller's time_zone */
+                tz?: string;
             };
             header?: never;
             path?: never;

@@ -321,6 +321,15 @@ describe("item 10: the smaller things", () => {
     const user = await newUser("hexlimit");
     expect(await validationPaths(await call(`${TX}/all?limit=${encodeURIComponent(limit)}`, authed(user.token)))).toContain("limit");
     expect(await validationPaths(await call(`${USER}/audit?limit=${encodeURIComponent(limit)}`, authed(user.token)))).toContain("limit");
+    for (const list of [`${TX}/sync`, "/api/v1/events", "/api/v1/webhooks"]) {
+      expect(await validationPaths(await call(`${list}?limit=${encodeURIComponent(limit)}`, authed(user.token))), list).toContain("limit");
+    }
+  });
+
+  it("an unknown tz on the sync feed is a 422 naming tz, like on analytics, list and export", async () => {
+    const user = await newUser("synctz");
+    expect(await validationPaths(await call(`${TX}/sync?tz=Mars/Olympus_Mons`, authed(user.token)))).toContain("tz");
+    expect((await call(`${TX}/sync?tz=Asia/Katmandu`, authed(user.token))).status).toBe(200);
   });
 
   it("a JSON body declared with a charset other than UTF-8 is a 415", async () => {

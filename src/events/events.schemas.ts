@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageLimit } from "../lib/keyset";
 import { TransactionSchema } from "../transactions/transactions.schemas";
 import { EVENT_TYPES, PING_EVENT } from "./events.service";
 
@@ -37,7 +38,7 @@ export const EventSchema = z
 
 export const EventListQuerySchema = z.strictObject({
   cursor: z.string().max(512).optional().openapi({ description: "next_cursor from the previous page" }),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ example: 100 }),
+  limit: pageLimit(1000, 100).openapi({ example: 100 }),
   type: z
     .enum([...EVENT_TYPES, PING_EVENT])
     .optional()

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES } from "../events/events.service";
+import { pageLimit } from "../lib/keyset";
 
 const EventTypeOrAll = z.enum([...EVENT_TYPES, "*"]).openapi({ example: "transaction.created" });
 
@@ -87,6 +88,6 @@ export const WebhookIdParams = z.object({ webhook_id: idParam("webhook_id", "wh_
 export const DeliveryIdParams = WebhookIdParams.extend({ delivery_id: idParam("delivery_id", "dlv_1b3d5f7h9k2m4p6r8t0v2x4z6a") });
 
 export const PageQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  limit: pageLimit(100, 20).openapi({ example: 20 }),
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor from the previous page" }),
 });
