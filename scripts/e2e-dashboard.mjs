@@ -108,10 +108,11 @@ function listedWhen(t, timeZone) {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** The recurring table the page should show: the API's streams, soonest next date first. @param {any[]} streams */
+/** The recurring table the page should show: the API's live streams, soonest next date first, then the tombstoned. @param {any[]} streams */
 function expectedRecurringRows(streams) {
+  const ended = (/** @type {any} */ s) => (s.status === "tombstoned" ? 1 : 0);
   return [...streams]
-    .sort((x, y) => String(x.predicted_next_date ?? "9999").localeCompare(String(y.predicted_next_date ?? "9999")))
+    .sort((x, y) => ended(x) - ended(y) || String(x.predicted_next_date ?? "9999").localeCompare(String(y.predicted_next_date ?? "9999")))
     .map((s) => [
       s.key,
       s.frequency,

@@ -191,7 +191,7 @@ async function load() {
       analytics.currency,
     );
     render(analytics, recurring);
-    if (recurring?.streams.length === 0 && analytics.by_currency.length > 0) void recheckRecurring(mine, analytics.currency);
+    if (recurring?.streams.length === 0 && analytics.by_currency.length > 0) void recheckRecurring(mine);
     status(
       `Figures computed ${dateTime(analytics.computed_at, timeZone())}${timeZone() ? "" : " UTC"}${analytics.stale ? " (may lag behind)" : ""}`,
     );
@@ -203,16 +203,16 @@ async function load() {
 /**
  * Reads the recurring payments again every few seconds after an empty answer, until some are found (at most
  * RECURRING_RECHECKS times, and never for a load that a newer choice replaced).
- * @param {number} mine @param {string} currency
+ * @param {number} mine
  */
-async function recheckRecurring(mine, currency) {
+async function recheckRecurring(mine) {
   for (let attempt = 0; attempt < RECURRING_RECHECKS; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, RECURRING_RECHECK_MS));
+    await new Promise((resolve) => window.setTimeout(resolve, RECURRING_RECHECK_MS));
     if (mine !== generation) return;
     try {
       const again = await client.recurring({ tz: capabilities?.recurringTz ? timeZone() : undefined });
       if (mine !== generation) return;
-      if (again.streams.length > 0) return renderRecurring(again, currency);
+      if (again.streams.length > 0) return renderRecurring(again);
     } catch (err) {
       if (mine === generation) fail(err);
       return;
@@ -330,7 +330,7 @@ function render(a, recurring) {
 
   renderCategories(a);
   renderMerchants(a);
-  renderRecurring(recurring, currency);
+  renderRecurring(recurring);
 }
 
 /** @param {any} a */
@@ -427,15 +427,15 @@ function renderMerchants(a) {
   });
 }
 
-/** Recurring payments: only where the server has the route. @param {any} answer @param {string} currency */
-function renderRecurring(answer, currency) {
+/** Recurring payments: only where the server has the route. @param {any} answer */
+function renderRecurring(answer) {
   const section = $("recurring");
   section.hidden = !answer;
   if (!answer) return;
   for (const node of [...section.children]) if (node.tagName !== "H2") node.remove();
-  const streams = [...(answer.streams ?? [])].sort((/** @type {any} */ x, /** @type {any} */ y) =>
-    String(x.predicted_next_date ?? "9999").localeCompare(String(y.predicted_next_date ?? "9999")),
-  );
+  // Soonest next date first; ended (tombstoned) streams after the live ones.
+  const order = (/** @type {any} */ s) => `${s.status === "tombstoned" ? 1 : 0}${s.predicted_next_date ?? "9999"}`;
+  const streams = [...(answer.streams ?? [])].sort((/** @type {any} */ x, /** @type {any} */ y) => order(x).localeCompare(order(y)));
   if (streams.length === 0) {
     section.append(el("p", { class: "empty", text: "No recurring payments found yet." }));
     return;
@@ -443,17 +443,15 @@ function renderRecurring(answer, currency) {
   section.append(
     table({
       key: "recurring",
-      caption: `Recurring payments (all currencies; selected: ${currency}; dates in ${
-        capabilities?.recurringTz ? timeZone() : (profile?.time_zone ?? "UTC")
-      })`,
+      caption: `All currencies; dates in ${capabilities?.recurringTz ? timeZone() : (profile?.time_zone ?? "UTC")}`,
       columns: [
         { label: "Payment" },
-        { label: "Every" },
+        { label: "Every", optional: true },
         { label: "Next on" },
-        { label: "Average", numeric: true },
+        { label: "Average", numeric: true, optional: true },
         { label: "Last", numeric: true },
-        { label: "Seen", numeric: true },
-        { label: "Status" },
+        { label: "Seen", numeric: true, optional: true },
+        { label: "Status", optional: true },
       ],
       rows: streams.map((/** @type {any} */ s) => [
         s.key,
