@@ -204,4 +204,16 @@ describe("recurring streams", () => {
     await deliver(zoned);
     expect((await streams(zoned))[0]).toMatchObject({ frequency: "monthly", last_date: monthEnd(1) });
   });
+
+  it("stores every stream of a user with many (more than a compound SELECT may hold)", async () => {
+    const busy = await newUser("recurring");
+    const names = ["Rent", "Phone", "Music", "Video", "Gym", "Cloud", "Insurance", "Newspaper"];
+    await write(
+      busy,
+      names.flatMap((name, i) => [4, 3, 2, 1].map((n) => debit(monthDay(n, i + 2), `${10 + i}.00`, { description: name }))),
+    );
+    const { outcome } = await deliver(busy);
+    expect(outcome.retried).toEqual([]);
+    expect((await streams(busy)).map((s) => [s.key, s.frequency])).toEqual(names.map((n) => [n.toLowerCase(), "monthly"]).sort());
+  });
 });

@@ -2,12 +2,15 @@
 import { ApiError, FinAnalyzeClient } from "./api.js";
 import { categorySlices, categoryTableRows, excludedNote } from "./categories.js";
 import { barChart, CREDIT_COLOUR, DEBIT_COLOUR, donutChart, el, OKABE_ITO, renderChart, table } from "./charts.js";
-import { chartNumber, dateTime, groupAmount, monthLabel, rangeDays, rotateWeek, today, weekdayName } from "./format.js";
+import { chartNumber, dateTime, groupAmount, monthLabel, rangeDays, rotateWeek, today, transactionWhen, weekdayName } from "./format.js";
 
 const TOKEN_KEY = "finanalyze.dashboard.token";
 const PAGE_SIZE = 15;
 /** Chart slices of a donut; the table always lists every row. */
 const DONUT_SLICES = 7;
+/** The queue detects recurring payments a moment after writes (or a seed): an empty answer gets a few more looks. */
+const RECURRING_RECHECKS = 4;
+const RECURRING_RECHECK_MS = 2000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const client = new FinAnalyzeClient({ token: sessionStorage.getItem(TOKEN_KEY) });
@@ -188,11 +191,32 @@ async function load() {
       analytics.currency,
     );
     render(analytics, recurring);
+    if (recurring?.streams.length === 0 && analytics.by_currency.length > 0) void recheckRecurring(mine);
     status(
       `Figures computed ${dateTime(analytics.computed_at, timeZone())}${timeZone() ? "" : " UTC"}${analytics.stale ? " (may lag behind)" : ""}`,
     );
   } catch (err) {
     if (mine === generation) fail(err);
+  }
+}
+
+/**
+ * Reads the recurring payments again every few seconds after an empty answer, until some are found (at most
+ * RECURRING_RECHECKS times, and never for a load that a newer choice replaced).
+ * @param {number} mine
+ */
+async function recheckRecurring(mine) {
+  for (let attempt = 0; attempt < RECURRING_RECHECKS; attempt++) {
+    await new Promise((resolve) => window.setTimeout(resolve, RECURRING_RECHECK_MS));
+    if (mine !== generation) return;
+    try {
+      const again = await client.recurring({ tz: capabilities?.recurringTz ? timeZone() : undefined });
+      if (mine !== generation) return;
+      if (again.streams.length > 0) return renderRecurring(again);
+    } catch (err) {
+      if (mine === generation) fail(err);
+      return;
+    }
   }
 }
 
@@ -306,7 +330,7 @@ function render(a, recurring) {
 
   renderCategories(a);
   renderMerchants(a);
-  renderRecurring(recurring, currency);
+  renderRecurring(recurring);
 }
 
 /** @param {any} a */
@@ -403,15 +427,15 @@ function renderMerchants(a) {
   });
 }
 
-/** Recurring payments: only where the server has the route. @param {any} answer @param {string} currency */
-function renderRecurring(answer, currency) {
+/** Recurring payments: only where the server has the route. @param {any} answer */
+function renderRecurring(answer) {
   const section = $("recurring");
   section.hidden = !answer;
   if (!answer) return;
   for (const node of [...section.children]) if (node.tagName !== "H2") node.remove();
-  const streams = [...(answer.streams ?? [])].sort((/** @type {any} */ x, /** @type {any} */ y) =>
-    String(x.predicted_next_date ?? "9999").localeCompare(String(y.predicted_next_date ?? "9999")),
-  );
+  // Soonest next date first; ended (tombstoned) streams after the live ones.
+  const order = (/** @type {any} */ s) => `${s.status === "tombstoned" ? 1 : 0}${s.predicted_next_date ?? "9999"}`;
+  const streams = [...(answer.streams ?? [])].sort((/** @type {any} */ x, /** @type {any} */ y) => order(x).localeCompare(order(y)));
   if (streams.length === 0) {
     section.append(el("p", { class: "empty", text: "No recurring payments found yet." }));
     return;
@@ -419,15 +443,15 @@ function renderRecurring(answer, currency) {
   section.append(
     table({
       key: "recurring",
-      caption: `Recurring payments (all currencies; selected: ${currency})`,
+      caption: `All currencies; dates in ${capabilities?.recurringTz ? timeZone() : (profile?.time_zone ?? "UTC")}`,
       columns: [
         { label: "Payment" },
-        { label: "Every" },
+        { label: "Every", optional: true },
         { label: "Next on" },
-        { label: "Average", numeric: true },
+        { label: "Average", numeric: true, optional: true },
         { label: "Last", numeric: true },
-        { label: "Seen", numeric: true },
-        { label: "Status" },
+        { label: "Seen", numeric: true, optional: true },
+        { label: "Status", optional: true },
       ],
       rows: streams.map((/** @type {any} */ s) => [
         s.key,
@@ -451,12 +475,10 @@ function renderTransactions(page) {
     return;
   }
   const tz = capabilities?.listTz ? timeZone() : undefined;
-  const rows = page.data.map((t) =>
-    el("tr", { "data-id": t.id, class: t.transaction_type }, [
-      el("th", { scope: "row" }, [
-        dateTime(t.transaction_date, tz).slice(0, 10),
-        el("span", { class: "time", text: dateTime(t.transaction_date, tz).slice(10) }),
-      ]),
+  const rows = page.data.map((t) => {
+    const when = transactionWhen(t, tz);
+    return el("tr", { "data-id": t.id, class: t.transaction_type }, [
+      el("th", { scope: "row" }, [when.day, when.time ? el("span", { class: "time", text: ` ${when.time}` }) : ""]),
       el("td", { text: t.description ?? "" }),
       el("td", { class: "optional", text: t.transaction_type }),
       el("td", { class: "optional", text: t.status }),
@@ -464,8 +486,8 @@ function renderTransactions(page) {
         class: "num amount",
         text: `${t.transaction_type === "debit" ? "−" : "+"}${groupAmount(t.transaction_amount)} ${t.currency}`,
       }),
-    ]),
-  );
+    ]);
+  });
   const older = el("button", { type: "button", "data-page": "older", text: "Older →" });
   const newer = el("button", { type: "button", "data-page": "newer", text: "← Newer" });
   /** @type {HTMLButtonElement} */ (older).disabled = !page.next_cursor;

@@ -8,7 +8,7 @@ export const DEBIT_COLOUR = "#E69F00"; // orange
 const GRID = "#e3e8ef";
 const INK = "#334155";
 
-/** @typedef {{ label: string, numeric?: boolean }} Column */
+/** @typedef {{ label: string, numeric?: boolean, optional?: boolean }} Column */
 /** @typedef {{ caption: string, columns: Column[], rows: string[][], key: string }} TableSpec */
 
 let defaultsSet = false;
@@ -40,19 +40,24 @@ export function el(tag, attrs = {}, children = []) {
   return node;
 }
 
+/** Numbers align right; optional columns are dropped on narrow screens. @param {Column | undefined} column */
+function columnClass(column) {
+  return [column?.numeric ? "num" : "", column?.optional ? "optional" : ""].filter(Boolean).join(" ");
+}
+
 /** @param {TableSpec} spec */
 export function table(spec) {
   const head = el(
     "tr",
     {},
-    spec.columns.map((c) => el("th", { scope: "col", class: c.numeric ? "num" : "", text: c.label })),
+    spec.columns.map((c) => el("th", { scope: "col", class: columnClass(c), text: c.label })),
   );
   const body = spec.rows.map((row) =>
     el(
       "tr",
       {},
       row.map((cell, i) =>
-        i === 0 ? el("th", { scope: "row", text: cell }) : el("td", { class: spec.columns[i]?.numeric ? "num" : "", text: cell }),
+        i === 0 ? el("th", { scope: "row", text: cell }) : el("td", { class: columnClass(spec.columns[i]), text: cell }),
       ),
     ),
   );

@@ -78,6 +78,19 @@ export function dateTime(iso, timeZone = "UTC") {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
+/**
+ * When a transaction happened, for the list: a date-only record (`date_only`, a bank's calendar date) is that date in
+ * every zone, with no time; any other is its instant in the zone.
+ * @param {{ transaction_date: string, date_only?: boolean }} t
+ * @param {string} [timeZone]
+ * @returns {{ day: string, time: string }}
+ */
+export function transactionWhen(t, timeZone = "UTC") {
+  if (t.date_only) return { day: t.transaction_date.slice(0, 10), time: "" };
+  const [day = "", time = ""] = dateTime(t.transaction_date, timeZone).split(" ");
+  return { day, time };
+}
+
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /**

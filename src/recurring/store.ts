@@ -87,12 +87,14 @@ export async function refreshStreams(db: Database, userId: string, now = Date.no
   const newer = sql`NOT EXISTS (SELECT 1 FROM recurring_state WHERE user_id = ${userId} AND version >= ${version})`;
   const statements: SQL[] = [sql`DELETE FROM recurring_streams WHERE user_id = ${userId} AND ${newer}`];
   for (let i = 0; i < streams.length; i += STREAMS_PER_INSERT) {
+    // One VALUES list, not SELECT … UNION ALL: D1 caps a compound SELECT at a few terms (a user with 7 streams
+    // failed every detection), while a VALUES list is bounded only by the bound parameters.
     const rows = streams
       .slice(i, i + STREAMS_PER_INSERT)
-      .map((s) => sql`SELECT ${userId}, ${s.id}, ${s.transaction_type}, ${JSON.stringify(s)}`);
+      .map((s) => sql`(${userId}, ${s.id}, ${s.transaction_type}, ${JSON.stringify(s)})`);
     statements.push(sql`
       INSERT INTO recurring_streams (user_id, id, transaction_type, body)
-      SELECT * FROM (${sql.join(rows, sql` UNION ALL `)}) WHERE ${newer}`);
+      SELECT * FROM (VALUES ${sql.join(rows, sql`, `)}) WHERE ${newer}`);
   }
   statements.push(sql`
     INSERT INTO recurring_state (user_id, version, computed_at) VALUES (${userId}, ${version}, ${new Date(now).toISOString()})
