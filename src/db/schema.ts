@@ -23,13 +23,17 @@ export const users = sqliteTable(
   (t) => [uniqueIndex("users_username_nocase").on(sql`${t.username} COLLATE NOCASE`)],
 );
 
+/** The owning user of a per-user row: deleting the user deletes the row. */
+const ownerId = () =>
+  text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" });
+
 export const transactions = sqliteTable(
   "transactions",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     // RFC 3339 UTC with milliseconds ("2026-11-25T10:00:00.000Z"): sorts lexically in time order.
     transactionDate: text("transaction_date").notNull(),
     amountMinor: integer("amount_minor").notNull(),
@@ -70,9 +74,7 @@ export const categories = sqliteTable(
   "categories",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     name: text("name").notNull(),
     parentId: text("parent_id"),
     color: text("color"),
@@ -91,9 +93,7 @@ export const rules = sqliteTable(
   "rules",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     name: text("name").notNull(),
     position: integer("position").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
@@ -114,9 +114,7 @@ export const rules = sqliteTable(
 export const dailyRollups = sqliteTable(
   "daily_rollups",
   {
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     currency: text("currency").notNull(),
     // The time key (src/analytics/time-key.ts): UTC quarter-hour "YYYY-MM-DDTHH:MM", or "YYYY-MM-DD" for date-only rows.
     day: text("day").notNull(),
@@ -132,9 +130,7 @@ export const dailyRollups = sqliteTable(
 export const merchantRollups = sqliteTable(
   "merchant_rollups",
   {
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     currency: text("currency").notNull(),
     day: text("day").notNull(),
     categoryId: text("category_id").notNull().default(""),
@@ -153,9 +149,7 @@ export const merchantRollups = sqliteTable(
 export const analyticsState = sqliteTable(
   "analytics_state",
   {
-    userId: text("user_id")
-      .primaryKey()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId().primaryKey(),
     version: integer("version").notNull().default(0),
     snapshot: text("snapshot"),
     snapshotVersion: integer("snapshot_version").notNull().default(0),
@@ -173,9 +167,7 @@ export const analyticsState = sqliteTable(
  * Hand-written migration 0008; no row means version 0.
  */
 export const labelVersions = sqliteTable("label_versions", {
-  userId: text("user_id")
-    .primaryKey()
-    .references(() => users.id, { onDelete: "cascade" }),
+  userId: ownerId().primaryKey(),
   version: integer("version").notNull(),
 });
 
@@ -245,9 +237,7 @@ export const loginFailures = sqliteTable("login_failures", {
 export const loginKnownAddresses = sqliteTable(
   "login_known_addresses",
   {
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     address: text("address").notNull(),
     lastLoginAt: text("last_login_at").notNull(),
   },
@@ -256,9 +246,7 @@ export const loginKnownAddresses = sqliteTable(
 
 /** Per-user change sequence of the sync feed, and the highest sequence of tombstones already pruned. */
 export const syncState = sqliteTable("sync_state", {
-  userId: text("user_id")
-    .primaryKey()
-    .references(() => users.id, { onDelete: "cascade" }),
+  userId: ownerId().primaryKey(),
   changeSeq: integer("change_seq").notNull().default(0),
   // A cursor below this may have missed a delete whose tombstone is gone: it answers 410.
   prunedSeq: integer("pruned_seq").notNull().default(0),
@@ -269,9 +257,7 @@ export const transactionTombstones = sqliteTable(
   "transaction_tombstones",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     seq: integer("seq").notNull(),
     createdSeq: integer("created_seq").notNull(),
     deletedAt: text("deleted_at").notNull(),
@@ -288,9 +274,7 @@ export const events = sqliteTable(
   {
     pos: integer("pos").primaryKey({ autoIncrement: true }),
     id: text("id").notNull(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     type: text("type").notNull(),
     // JSON: the stored transaction row (rendered as the record on read), {id, deleted_at}, or the analytics answer.
     object: text("object").notNull(),
@@ -309,9 +293,7 @@ export const webhooks = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     url: text("url").notNull(),
     events: text("events").notNull(), // JSON array of event types or ["*"]
     description: text("description"),
@@ -336,9 +318,7 @@ export const webhookDeliveries = sqliteTable(
     webhookId: text("webhook_id")
       .notNull()
       .references(() => webhooks.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     eventId: text("event_id").notNull(),
     attempt: integer("attempt").notNull(),
     attemptedAt: text("attempted_at").notNull(),
@@ -357,9 +337,7 @@ export const webhookDeliveries = sqliteTable(
 export const recurringStreams = sqliteTable(
   "recurring_streams",
   {
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     id: text("id").notNull(),
     transactionType: text("transaction_type").notNull(),
     body: text("body").notNull(),
@@ -369,9 +347,7 @@ export const recurringStreams = sqliteTable(
 
 /** The analytics version the stored streams were detected at: messages at or below it need no work. */
 export const recurringState = sqliteTable("recurring_state", {
-  userId: text("user_id")
-    .primaryKey()
-    .references(() => users.id, { onDelete: "cascade" }),
+  userId: ownerId().primaryKey(),
   version: integer("version").notNull(),
   computedAt: text("computed_at").notNull(),
 });
