@@ -303,6 +303,16 @@ describe("events and deliveries", () => {
     );
   });
 
+  it("deletes a webhook that has deliveries (200, then 404), though the delete cascades to its attempts", async () => {
+    const user = await newUser("whdeletelogged");
+    const hook = await createHook(user, "deletelogged");
+    await json(await call(`/api/v1/webhooks/${hook.id}/test`, authed(user.token, { method: "POST" })), 202);
+    await eventually(async () => ((await deliveries(user, hook.id)).length > 0 ? true : null));
+    await json(await call(`/api/v1/webhooks/${hook.id}`, authed(user.token, { method: "DELETE" })), 200);
+    await expectProblem(await call(`/api/v1/webhooks/${hook.id}`, authed(user.token)), 404);
+    await expectProblem(await call(`/api/v1/webhooks/${hook.id}`, authed(user.token, { method: "DELETE" })), 404);
+  });
+
   it("loses nothing when the queue send fails: the cron sweep re-sends the outbox", async () => {
     const user = await newUser("whsweep");
     const hook = await createHook(user, "sweep");

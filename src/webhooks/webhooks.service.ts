@@ -129,8 +129,9 @@ export async function replaceWebhook(db: Database, env: Env, userId: string, id:
 }
 
 export async function deleteWebhook(db: Database, userId: string, id: string): Promise<void> {
-  const result = await db.delete(webhooks).where(owned(userId, id));
-  if (result.meta.changes !== 1) throw new ApiError("not_found", "Webhook not found");
+  // RETURNING, not meta.changes: D1 counts the rows the cascade removes from webhook_deliveries too.
+  const [deleted] = await db.delete(webhooks).where(owned(userId, id)).returning({ id: webhooks.id });
+  if (!deleted) throw new ApiError("not_found", "Webhook not found");
 }
 
 /** The current secret becomes the previous one (SQLite's SET reads the row as it was) in one UPDATE … RETURNING. */
