@@ -2477,7 +2477,7 @@ export interface operations {
     syncTransactions: {
         parameters: {
             query?: {
-                /** @description `next_cursor` from the previous call; omit to start from the beginning */
+                /** @description `next_cursor` from the previous call; omit (or leave empty) to start from the beginning */
                 cursor?: string;
                 /** @description Entries per page, added + modified + removed together */
                 limit?: number;
@@ -5491,7 +5491,7 @@ export interface operations {
     listEvents: {
         parameters: {
             query?: {
-                /** @description next_cursor from the previous page */
+                /** @description next_cursor from the previous page; omit (or leave empty) to start from the oldest event */
                 cursor?: string;
                 limit?: number;
                 type?: "transaction.created" | "transaction.updated" | "transaction.deleted" | "analytics.updated" | "webhook.ping";

@@ -86,6 +86,18 @@ describe("GET /api/v1/transaction/sync", () => {
     expect(pages.flatMap((p) => p.added.map((r) => r.id)).sort()).toEqual([...ids].sort());
   });
 
+  it("reads an empty cursor (`?cursor=&limit=`, as Plaid's clients send it) as the beginning, like no cursor", async () => {
+    const user = await newUser("syncempty");
+    const a = await createTransaction(user.token, credit("1.00"));
+    const page = await json<{ added: { id: string }[]; has_more: boolean }>(
+      await call("/api/v1/transaction/sync?cursor=&limit=10", authed(user.token)),
+      200,
+    );
+    expect(page.added.map((t) => t.id)).toEqual([a.id]);
+    const events = await json<{ data: unknown[] }>(await call("/api/v1/events?cursor=&limit=10", authed(user.token)), 200);
+    expect(events.data).toHaveLength(1);
+  });
+
   it("refuses an altered cursor, a forged one and another user's with 400", async () => {
     const alice = await newUser("syncalice");
     const bob = await newUser("syncbob");
@@ -97,6 +109,8 @@ describe("GET /api/v1/transaction/sync", () => {
       await expectProblem(await call(`/api/v1/transaction/sync?cursor=${encodeURIComponent(bad)}`, authed(alice.token)), 400);
     }
     await expectProblem(await call(`/api/v1/transaction/sync?cursor=${cursor}`, authed(bob.token)), 400);
+    // A long altered cursor is still "not ours" (400), not a schema error.
+    await expectProblem(await call(`/api/v1/transaction/sync?cursor=${cursor}${"x".repeat(300)}`, authed(alice.token)), 400);
     await expectProblem(await call("/api/v1/transaction/sync?limit=1001", authed(alice.token)), 422);
     await expectProblem(await call("/api/v1/transaction/sync"), 401);
   });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageLimit } from "../lib/keyset";
+import { signedCursorQuery } from "../lib/signed-cursor-query";
 import { TransactionSchema } from "../transactions/transactions.schemas";
 import { EVENT_TYPES, PING_EVENT } from "./events.service";
 
@@ -37,7 +38,7 @@ export const EventSchema = z
   .openapi("Event");
 
 export const EventListQuerySchema = z.strictObject({
-  cursor: z.string().max(512).optional().openapi({ description: "next_cursor from the previous page" }),
+  cursor: signedCursorQuery("next_cursor from the previous page; omit (or leave empty) to start from the oldest event"),
   limit: pageLimit(1000, 100).openapi({ example: 100 }),
   type: z
     .enum([...EVENT_TYPES, PING_EVENT])

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { pageLimit } from "../lib/keyset";
+import { signedCursorQuery } from "../lib/signed-cursor-query";
 import { TzQuery } from "../lib/zone-schemas";
 import { TransactionSchema } from "../transactions/transactions.schemas";
 
 export const SyncQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional().openapi({ description: "`next_cursor` from the previous call; omit to start from the beginning" }),
+  cursor: signedCursorQuery("`next_cursor` from the previous call; omit (or leave empty) to start from the beginning"),
   limit: pageLimit(1000, 100).openapi({ example: 100, description: "Entries per page, added + modified + removed together" }),
   // The feed has no day-based figure; the zone is validated like everywhere else (an unknown one is a 422).
   tz: TzQuery,
