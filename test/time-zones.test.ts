@@ -120,6 +120,14 @@ describe("tz query parameter", () => {
     const user = await newUser("tz");
     expect(await validationPaths(await call(`${path}?tz=Nowhere/Atlantis`, authed(user.token)))).toEqual(["tz"]);
   });
+
+  // IANA names have no spaces, so a space can only be an unencoded "+" (curl '...?tz=Etc/GMT+12' sends it raw).
+  it.each([`${TX}/analytics/me`, `${TX}/all`, `${TX}/export`, `${TX}/sync`])("tz=Etc/GMT+12 with a raw + works on %s", async (path) => {
+    const user = await newUser("tz");
+    const res = await call(`${path}?tz=Etc/GMT+12`, authed(user.token));
+    expect(res.status).toBe(200);
+    if (path.endsWith("/analytics/me")) expect(((await res.json()) as { time_zone: string }).time_zone).toBe("Etc/GMT+12");
+  });
 });
 
 describe("date-only transactions", () => {
