@@ -997,7 +997,7 @@ export interface components {
             category_id?: string | null;
             merchant?: string | null;
             /**
-             * @description Up to 10 distinct tags, each 1-32 of a-z, 0-9, _ and -; stored lower-case, a repeat stored once
+             * @description null or [] for none
              * @example [
              *       "groceries",
              *       "weekly"

@@ -175,6 +175,18 @@ describe("transactions with category, merchant and tags", () => {
     expect(await validationPaths(bad)).toEqual(["merchant", "tags"]);
   });
 
+  it("create takes null for category_id, merchant and tags alike (none: tags [])", async () => {
+    const u = await newUser("nulls");
+    const res = await post(u, "/api/v1/transaction/create", {
+      transaction_amount: "1.00",
+      transaction_type: "debit",
+      category_id: null,
+      merchant: null,
+      tags: null,
+    });
+    expect(await json(res, 201)).toMatchObject({ category_id: null, merchant: null, tags: [] });
+  });
+
   it("CSV export and import carry category_id, merchant and tags (';'-joined)", async () => {
     const u = await newUser("csv");
     const c = await category(u, { name: "Books" });

@@ -117,7 +117,7 @@ export const CreateTransactionSchema = z
     external_id: writableFields.external_id.optional(),
     category_id: writableFields.category_id.optional(),
     merchant: writableFields.merchant.optional(),
-    tags: writableFields.tags.optional(),
+    tags: writableFields.tags.nullable().optional().openapi({ description: "null or [] for none" }),
   })
   .superRefine(...amountFitsCurrency("USD"))
   .openapi("CreateTransaction", {
