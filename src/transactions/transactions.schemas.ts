@@ -117,7 +117,10 @@ export const CreateTransactionSchema = z
     external_id: writableFields.external_id.optional(),
     category_id: writableFields.category_id.optional(),
     merchant: writableFields.merchant.optional(),
-    tags: writableFields.tags.nullable().optional().openapi({ description: "null or [] for none" }),
+    tags: z
+      .union([writableFields.tags, z.null()])
+      .optional()
+      .openapi({ example: ["weekly"], description: "Up to 10 distinct tags (see Transaction.tags); null or [] for none" }),
   })
   .superRefine(...amountFitsCurrency("USD"))
   .openapi("CreateTransaction", {
@@ -143,7 +146,10 @@ export const UpdateTransactionSchema = z
     description: writableFields.description.optional(),
     category_id: writableFields.category_id.optional(),
     merchant: writableFields.merchant.optional(),
-    tags: writableFields.tags.nullable().optional().openapi({ description: "Replaces the tags; null or [] clears them" }),
+    tags: z
+      .union([writableFields.tags, z.null()])
+      .optional()
+      .openapi({ example: ["weekly"], description: "Replaces the tags (up to 10 distinct); null or [] clears them" }),
   })
   .refine((v) => Object.keys(v).length > 0, "at least one field is required")
   // Without a currency the amount is checked against the stored one, in the service.
