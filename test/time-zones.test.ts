@@ -193,6 +193,11 @@ describe("local days in list and export", () => {
     );
   });
 
+  it("a date-time bound whose + offset was sent unencoded (decoded as a space) is still that offset", async () => {
+    // 04:00Z-04:45Z on the 25th (late on the 24th in New York): only the 04:30Z row; read as UTC it would be none.
+    expect(await list(user, "from=2026-11-25T09:00:00+05:00&to=2026-11-25T09:45:00+05:00")).toEqual(["late on the 24th in New York"]);
+  });
+
   it("tz overrides the profile zone", async () => {
     expect((await list(user, "from=2026-11-25&to=2026-11-25&tz=UTC")).sort()).toEqual(
       ["date-only 25th", "early on the 25th in New York", "late on the 24th in New York"].sort(),
