@@ -997,13 +997,12 @@ export interface components {
             category_id?: string | null;
             merchant?: string | null;
             /**
-             * @description Up to 10 distinct tags, each 1-32 of a-z, 0-9, _ and -; stored lower-case, a repeat stored once
+             * @description Up to 10 distinct tags (see Transaction.tags); null or [] for none
              * @example [
-             *       "groceries",
              *       "weekly"
              *     ]
              */
-            tags?: string[];
+            tags?: string[] | null;
         };
         /**
          * @example {
@@ -1150,13 +1149,12 @@ export interface components {
             category_id?: string | null;
             merchant?: string | null;
             /**
-             * @description Replaces the tags; null or [] clears them
+             * @description Replaces the tags (up to 10 distinct); null or [] clears them
              * @example [
-             *       "groceries",
              *       "weekly"
              *     ]
              */
-            tags?: string[];
+            tags?: string[] | null;
         };
         Deleted: {
             /** @enum {string} */

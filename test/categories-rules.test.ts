@@ -175,6 +175,18 @@ describe("transactions with category, merchant and tags", () => {
     expect(await validationPaths(bad)).toEqual(["merchant", "tags"]);
   });
 
+  it("create takes null for category_id, merchant and tags alike (none: tags [])", async () => {
+    const u = await newUser("nulls");
+    const res = await post(u, "/api/v1/transaction/create", {
+      transaction_amount: "1.00",
+      transaction_type: "debit",
+      category_id: null,
+      merchant: null,
+      tags: null,
+    });
+    expect(await json(res, 201)).toMatchObject({ category_id: null, merchant: null, tags: [] });
+  });
+
   it("CSV export and import carry category_id, merchant and tags (';'-joined)", async () => {
     const u = await newUser("csv");
     const c = await category(u, { name: "Books" });
@@ -374,6 +386,10 @@ describe("rules", () => {
     const audit = await json<{ data: { action: string }[] }>(await get(u, "/api/v1/user/audit?limit=100"), 200);
     expect(audit.data.filter((e) => e.action === "transaction.rule_apply").length).toBe(2);
     expect(await validationPaths(await post(u, `/api/v1/rules/${r.id}/apply?from=yesterday`, {}))).toEqual(["from"]);
+    // A raw "+" in a query string decodes as a space; a date-time's offset is still read as "+05:00".
+    expect(await json(await post(u, `/api/v1/rules/${r.id}/apply?from=2026-01-01T05:00:00+05:00&dry_run=true`, {}), 200)).toMatchObject({
+      matched: 2,
+    });
   });
 });
 

@@ -120,6 +120,14 @@ describe("tz query parameter", () => {
     const user = await newUser("tz");
     expect(await validationPaths(await call(`${path}?tz=Nowhere/Atlantis`, authed(user.token)))).toEqual(["tz"]);
   });
+
+  // IANA names have no spaces, so a space can only be an unencoded "+" (curl '...?tz=Etc/GMT+12' sends it raw).
+  it.each([`${TX}/analytics/me`, `${TX}/all`, `${TX}/export`, `${TX}/sync`])("tz=Etc/GMT+12 with a raw + works on %s", async (path) => {
+    const user = await newUser("tz");
+    const res = await call(`${path}?tz=Etc/GMT+12`, authed(user.token));
+    expect(res.status).toBe(200);
+    if (path.endsWith("/analytics/me")) expect(((await res.json()) as { time_zone: string }).time_zone).toBe("Etc/GMT+12");
+  });
 });
 
 describe("date-only transactions", () => {
@@ -183,6 +191,11 @@ describe("local days in list and export", () => {
     expect((await list(user, "from=2026-11-25&to=2026-11-25")).sort()).toEqual(
       ["date-only 25th", "early on the 25th in New York", "last second of the 25th in New York"].sort(),
     );
+  });
+
+  it("a date-time bound whose + offset was sent unencoded (decoded as a space) is still that offset", async () => {
+    // 04:00Z-04:45Z on the 25th (late on the 24th in New York): only the 04:30Z row; read as UTC it would be none.
+    expect(await list(user, "from=2026-11-25T09:00:00+05:00&to=2026-11-25T09:45:00+05:00")).toEqual(["late on the 24th in New York"]);
   });
 
   it("tz overrides the profile zone", async () => {

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { normalizeTimeZone } from "./time-zones";
 
-function zoneName() {
+function zoneName(spaceIsPlus = false) {
   return z
     .string()
     .max(64)
     .transform((name, ctx) => {
-      const zone = normalizeTimeZone(name);
+      const zone = normalizeTimeZone(spaceIsPlus ? name.replaceAll(" ", "+") : name);
       if (zone === null) {
         ctx.addIssue({ code: "custom", message: "must be an IANA time zone such as Europe/Paris or UTC" });
         return z.NEVER;
@@ -23,7 +23,8 @@ export const WeekStartName = z.enum(WEEK_STARTS).openapi({ example: "monday", de
 
 /** The `tz` query parameter of analytics, list and export: local days of this zone instead of the profile's. */
 // No example: Swagger UI would pre-fill it and move every "Try it out" into that zone.
-export const TzQuery = zoneName().optional().openapi({
+// IANA names have no spaces, so a space here is a "+" sent unencoded (`?tz=Etc/GMT+12` decodes to "Etc/GMT 12").
+export const TzQuery = zoneName(true).optional().openapi({
   type: "string",
   description: "IANA zone whose local days apply (from/to, day-based figures); defaults to the caller's time_zone",
 });

@@ -10,9 +10,18 @@ import { MerchantSchema, TagSchema, TagsSchema } from "./labels.schemas";
 export const TRANSACTION_TYPES = ["credit", "debit"] as const;
 export const TRANSACTION_STATUSES = ["pending", "success", "failed"] as const;
 
+/**
+ * A query string decodes a raw "+" as a space, so `?from=2026-11-25T10:00:00+05:00` sent unencoded arrives as
+ * "…T10:00:00 05:00"; a space before a trailing HH:MM after a time can only be that offset's "+".
+ */
+function offsetPlusFromQuery(s: string): string {
+  return s.replace(/(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:\d{2})$/, "$1+$2");
+}
+
 /** A date or date-time string checked by parseTimestamp, then mapped (for example to a range bound). */
-function timestampInput<T>(map: (utc: string, input: string) => T) {
-  return z.string().transform((s, ctx) => {
+function timestampInput<T>(map: (utc: string, input: string) => T, inQuery = true) {
+  return z.string().transform((raw, ctx) => {
+    const s = inQuery ? offsetPlusFromQuery(raw) : raw;
     const parsed = parseTimestamp(s);
     if (parsed === null) {
       ctx.addIssue({ code: "custom", message: "must be YYYY-MM-DD or an RFC 3339 date-time with offset" });
@@ -30,7 +39,7 @@ export const Timestamp = timestampInput((utc) => utc).openapi({
 });
 
 /** A transaction's date: an instant, or a plain date kept as a calendar date (the same day in every zone). */
-export const TransactionDate = timestampInput((utc, input) => ({ utc, dateOnly: isDateOnly(input) })).openapi({
+export const TransactionDate = timestampInput((utc, input) => ({ utc, dateOnly: isDateOnly(input) }), false).openapi({
   type: "string",
   example: "2026-11-25T10:30:00Z",
   description: "RFC 3339 date-time with offset, or YYYY-MM-DD: a calendar date (`date_only`), counted on that date in every time zone",
@@ -40,6 +49,7 @@ export const TransactionDate = timestampInput((utc, input) => ({ utc, dateOnly: 
 export const LocalBound = z
   .string()
   .max(64)
+  .transform(offsetPlusFromQuery)
   .refine((s) => parseTimestamp(s) !== null, "must be YYYY-MM-DD or an RFC 3339 date-time with offset")
   .openapi({ type: "string" });
 
@@ -117,7 +127,10 @@ export const CreateTransactionSchema = z
     external_id: writableFields.external_id.optional(),
     category_id: writableFields.category_id.optional(),
     merchant: writableFields.merchant.optional(),
-    tags: writableFields.tags.optional(),
+    tags: z
+      .union([writableFields.tags, z.null()])
+      .optional()
+      .openapi({ example: ["weekly"], description: "Up to 10 distinct tags (see Transaction.tags); null or [] for none" }),
   })
   .superRefine(...amountFitsCurrency("USD"))
   .openapi("CreateTransaction", {
@@ -143,7 +156,10 @@ export const UpdateTransactionSchema = z
     description: writableFields.description.optional(),
     category_id: writableFields.category_id.optional(),
     merchant: writableFields.merchant.optional(),
-    tags: writableFields.tags.nullable().optional().openapi({ description: "Replaces the tags; null or [] clears them" }),
+    tags: z
+      .union([writableFields.tags, z.null()])
+      .optional()
+      .openapi({ example: ["weekly"], description: "Replaces the tags (up to 10 distinct); null or [] clears them" }),
   })
   .refine((v) => Object.keys(v).length > 0, "at least one field is required")
   // Without a currency the amount is checked against the stored one, in the service.
