@@ -6,6 +6,7 @@ import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CREDIT_MINOR, DEBIT_MINOR, ROW_CATEGORY, ROW_DAY } from "../src/analytics/rollup-sql.ts";
 import { root } from "./lib/local-worker.mjs";
 
 export const DEMO = { id: "usr_demo00000000000000000000000", username: "demo", password: "demo-password-2026", fullName: "Demo User" };
@@ -107,9 +108,6 @@ const RULES = [
   },
 ];
 
-const TIME_KEY =
-  "CASE WHEN date_only = 1 THEN substr(transaction_date, 1, 10) ELSE substr(transaction_date, 1, 14) || printf('%02d', (CAST(substr(transaction_date, 15, 2) AS INTEGER) / 15) * 15) END";
-
 const q = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 
 function seedSql() {
@@ -156,12 +154,12 @@ function seedSql() {
       (r) =>
         `INSERT INTO transactions (id, user_id, transaction_date, amount_minor, currency, transaction_type, status, description, external_id, category_id, merchant, tags, etag, created_at, updated_at) VALUES (${[r.id, DEMO.id, r.date, r.amount, r.currency, r.type, r.status, r.description, null, r.category, r.merchant, r.tags, randomBytes(12).toString("hex"), now, now].map(q).join(", ")});`,
     ),
-    // Rollups derived from the rows just written, keyed like src/analytics/time-key.ts (quarter-hour buckets).
+    // Rollups derived from the rows just written, with the rollups' own SQL (src/analytics/rollup-sql.ts).
     ...["daily_rollups", "merchant_rollups"].map((table) => {
       const merchant = table === "merchant_rollups";
       return `INSERT INTO ${table} (user_id, currency, day, category_id, ${merchant ? "merchant, " : ""}tx_count, credit_minor, debit_minor)
-  SELECT user_id, currency, ${TIME_KEY}, COALESCE(category_id, ''), ${merchant ? "MIN(merchant), " : ""}COUNT(*),
-    SUM(CASE WHEN transaction_type = 'credit' THEN amount_minor ELSE 0 END), SUM(CASE WHEN transaction_type = 'debit' THEN amount_minor ELSE 0 END)
+  SELECT user_id, currency, ${ROW_DAY}, ${ROW_CATEGORY}, ${merchant ? "MIN(merchant), " : ""}COUNT(*),
+    SUM(${CREDIT_MINOR}), SUM(${DEBIT_MINOR})
   FROM transactions WHERE user_id = ${q(DEMO.id)}${merchant ? " AND merchant IS NOT NULL" : ""} GROUP BY 1, 2, 3, 4${merchant ? ", merchant COLLATE NOCASE" : ""};`;
     }),
     // Label version (migration 0008) that no isolate can have cached for the demo user: a running dev server reloads its categories and rules.

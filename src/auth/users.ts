@@ -53,10 +53,6 @@ export function userByUsername(db: Database, username: string) {
   return db.select().from(users).where(sql`${users.username} = ${username} COLLATE NOCASE`);
 }
 
-export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
-  return db.query.users.findFirst({ where: eq(users.id, id) });
-}
-
 /** An authenticated caller: what requireAuth knows and handlers use. */
 export type AuthUser = Pick<UserRow, "id" | "username" | "fullName" | "email" | "createdAt" | "timeZone" | "weekStart" | "tokenVersion">;
 
