@@ -2,7 +2,8 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { type AuditAction, type AuditContext, auditContext, auditEachRow, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
+import { shardDatabaseOf } from "../db/shard-database";
 import type { AppEnv } from "../http/context";
 import { type Background, requestRecompute } from "./queue";
 import { addToRollups, removeFromRollups } from "./rollups";
@@ -30,9 +31,17 @@ export function writeContext(c: Context<AppEnv>): WriteContext {
   };
 }
 
-/** The same outside a request (queue consumers): `waitUntil` from the invocation's ExecutionContext. */
-export function backgroundWriteContext(env: Env, waitUntil: (promise: Promise<unknown>) => void, audit: AuditContext): WriteContext {
-  return { db: getDb(env.DB), env, waitUntil, audit };
+/**
+ * The same outside a request (queue consumers): the user's shard (fence-checked on every round trip, so a
+ * slot move's catch-up never misses a background write) and `waitUntil` from the invocation's ExecutionContext.
+ */
+export async function backgroundWriteContext(
+  env: Env,
+  userId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+  audit: AuditContext,
+): Promise<WriteContext> {
+  return { db: await shardDatabaseOf(env, userId), env, waitUntil, audit };
 }
 
 /**

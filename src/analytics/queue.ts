@@ -1,5 +1,7 @@
 import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
+import { shardDatabaseOf } from "../db/shard-database";
+import { allShards } from "../db/shards";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
 import { recomputeSnapshot, snapshotCovers, usersBehind } from "./snapshot";
@@ -47,8 +49,7 @@ export interface BatchOutcome {
  * per user: one user's failure retries only that user's messages, never the whole batch.
  */
 export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
-  const db = getDb(env.DB);
-  const faults = await activeFaults(env, db);
+  const faults = await activeFaults(env, getDb(env.DB));
   const outcome: BatchOutcome = { recomputed: [], upToDate: [], retried: [] };
   const byUser = new Map<string, { version: number; messages: Message<unknown>[] }>();
   for (const message of batch.messages) {
@@ -65,6 +66,7 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
   for (const [userId, { version, messages }] of byUser) {
     try {
       if (faults.consumerFailUsers.has(userId)) throw new Error("injected consumer fault");
+      const db = await shardDatabaseOf(env, userId);
       if (await snapshotCovers(db, userId, version)) {
         outcome.upToDate.push(userId);
       } else {
@@ -102,14 +104,17 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 
 export const SWEEP_LIMIT = 200;
 
-/** Cron: recompute every user whose snapshot lags their change counter (lost or dead-lettered messages). */
+/**
+ * Cron: recompute every user whose snapshot lags their change counter (lost or dead-lettered messages),
+ * shard by shard, each user through the shard that holds them now.
+ */
 export async function sweepStaleSnapshots(env: Env, limit = SWEEP_LIMIT): Promise<number> {
-  const db = getDb(env.DB);
-  const users = await usersBehind(db, limit);
+  const users: string[] = [];
+  for (const shard of allShards(env)) users.push(...(await usersBehind(getDb(shard.binding), limit - users.length)));
   let healed = 0;
   for (const userId of users) {
     try {
-      await recomputeSnapshot(db, userId);
+      await recomputeSnapshot(await shardDatabaseOf(env, userId), userId);
       healed += 1;
     } catch (err) {
       logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });

@@ -11,12 +11,20 @@ import { requestDatabase } from "../http/database";
 import { ApiError } from "../http/problem";
 import { parseOrThrow } from "../http/validation";
 import { isLocal } from "../lib/environment";
-import { integrityReport } from "./integrity";
+import { readMove, startSlotMove } from "../shards/move";
+import { integrityReportAll } from "./integrity";
 import { seedTransactions } from "./seed";
 
 const FaultsBody = z.strictObject({
   consumer_fail_users: z.array(z.string()).default([]),
   queue_send_fail_rate: z.number().min(0).max(1).default(0),
+});
+
+const SlotMoveBody = z.strictObject({
+  slot: z.number().int().min(0).max(255),
+  to: z.string().regex(/^SHARD_\d+$|^DB$/),
+  page_size: z.number().int().min(1).max(1000).optional(),
+  pages_per_step: z.number().int().min(1).max(100).optional(),
 });
 
 const SeedBody = z.strictObject({
@@ -64,10 +72,27 @@ export const devRouter = new Hono<AppEnv>()
     if (rate > 0) await db.run(sql`INSERT INTO fault_switches (name, value) VALUES ('queue_send_fail', ${String(rate)})`);
     return c.json(faults);
   })
-  .get("/__dev/integrity", async (c) => c.json(await integrityReport(getDb(c.env.DB))))
+  .get("/__dev/integrity", async (c) => c.json(await integrityReportAll(c.env)))
   .get("/__dev/dead-letters", async (c) =>
     c.json(await getDb(c.env.DB).all(sql`SELECT id, queue, body, attempts, failed_at FROM dead_letters`)),
   )
+  // Starts a slot move (docs/scaling.md); production starts one through the directory (scripts/slot-move.mjs).
+  .post("/__dev/slot-move", async (c) => {
+    const o = parseOrThrow(SlotMoveBody, await c.req.json());
+    try {
+      const move = await startSlotMove(c.env, o.slot, o.to, { pageSize: o.page_size, pagesPerStep: o.pages_per_step });
+      return c.json(move, 202);
+    } catch (err) {
+      if (err instanceof RangeError)
+        throw new ApiError("validation_failed", err.message, { errors: [{ path: "slot", message: err.message }] });
+      throw err;
+    }
+  })
+  .get("/__dev/slot-move/:slot", async (c) => {
+    const move = await readMove(c.env, Number(c.req.param("slot")));
+    if (!move) throw new ApiError("not_found", "No move of that slot");
+    return c.json(move);
+  })
   .post("/__dev/sweep", async (c) => c.json({ healed: await sweepStaleSnapshots(c.env, 10_000) }))
   .post("/__dev/recompute", requireAuth, async (c) => {
     const started = performance.now();
