@@ -104,7 +104,6 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
   const cursor = JSON.parse(move.cursor ?? "{}") as Cursor;
   const fresh: Cursor = { ...cursor, user: "", table: 0, page: null };
   let next: { phase: MovePhase; cursor: Cursor; report?: unknown };
-
   switch (move.phase) {
     case "prepare":
       await fence(target, move.slot, "moving_in");
