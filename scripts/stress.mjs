@@ -3,6 +3,13 @@
 import { bruteForceAnalytics, formatMinor } from "./lib/analytics-oracle.mjs";
 import { getJson, percentile, signUpAndLogin, startLocalWorker } from "./lib/local-worker.mjs";
 
+/** JSON with object keys sorted: the same figures compare equal whatever order the API writes their fields in. */
+function canonical(value) {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
 const PORT = Number(process.env.STRESS_PORT ?? 8798);
 const PERSIST = ".wrangler/stress";
 const CLIENTS = Number(process.env.STRESS_CLIENTS ?? 100);
@@ -213,7 +220,7 @@ async function verify(base, users, ledger, label) {
         currency,
       );
       for (const [key, value] of Object.entries(expected)) {
-        const [got, want] = [JSON.stringify(res.json?.[key]), JSON.stringify(value)];
+        const [got, want] = [canonical(res.json?.[key]), canonical(value)];
         check(got === want, `${label}: ${user.username} ${currency} ${key} is ${got}, brute force ${want}`);
       }
     }
