@@ -2,16 +2,19 @@ import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Tests run inside workerd with the real D1 binding from wrangler.toml; storage is isolated per test file.
+// Tests run inside workerd with the real D1 bindings from wrangler.toml (the directory DB and 4 shards); storage is isolated per test file.
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url)));
+  const folder = (name: string) => readD1Migrations(fileURLToPath(new URL(`./migrations/${name}`, import.meta.url)));
+  const [shardMigrations, directoryMigrations] = await Promise.all([folder("shard"), folder("directory")]);
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
-            TEST_MIGRATIONS: migrations,
+            // test/apply-migrations.ts applies the shard folder to every SHARD_n, the directory folder to DB.
+            TEST_SHARD_MIGRATIONS: shardMigrations,
+            TEST_DIRECTORY_MIGRATIONS: directoryMigrations,
             JWT_SECRET: "test-secret-that-is-at-least-32-bytes-long!!",
             // Enables the local-only fault switches (never read in production).
             ENVIRONMENT: "test",

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrateAll } from "./lib/d1-bindings.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -36,15 +37,15 @@ if (!existsSync(devVars)) {
   secretNote = ", generated .dev.vars (random local JWT_SECRET)";
 }
 
-const migrate = quietly("applying the local D1 migrations", [
-  join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-  "d1",
-  "migrations",
-  "apply",
-  "DB",
-  "--local",
-]);
-const applied = /About to apply (\d+) migration/.exec(migrate)?.[1];
+let migrated;
+try {
+  migrated = migrateAll(["--local"]);
+} catch (err) {
+  const { stdout = "", stderr = "" } = /** @type {{ stdout?: string, stderr?: string }} */ (err);
+  console.error(`prepare-local: applying the local D1 migrations failed:\n${stdout}${stderr}`);
+  process.exit(1);
+}
+const applied = migrated.reduce((n, m) => n + m.applied, 0);
 console.log(
-  `prepare-local: docs assets copied${secretNote}, local D1 ${applied ? `migrated (${applied} applied)` : "up to date"} (.wrangler/state)`,
+  `prepare-local: docs assets copied${secretNote}, local D1 (directory + ${migrated.length - 1} shards) ${applied ? `migrated (${applied} applied)` : "up to date"} (.wrangler/state)`,
 );

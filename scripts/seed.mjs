@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CREDIT_MINOR, DEBIT_MINOR, ROW_CATEGORY, ROW_DAY } from "../src/analytics/rollup-sql.ts";
+import { slotOf } from "../src/db/slot.ts";
+import { d1Bindings } from "./lib/d1-bindings.mjs";
 import { root } from "./lib/local-worker.mjs";
 
 export const DEMO = { id: "usr_demo00000000000000000000000", username: "demo", password: "demo-password-2026", fullName: "Demo User" };
@@ -139,9 +141,8 @@ function seedSql() {
       "categories",
       "idempotency_keys",
     ].map((table) => `DELETE FROM ${table} WHERE ${table === "idempotency_keys" ? "scope" : "user_id"} = ${q(DEMO.id)};`),
-    `DELETE FROM users WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
-    `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
-    `INSERT INTO users (id, username, full_name, email, password_hash, token_version, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", passwordHash(DEMO.password), 0, "America/New_York", "monday", now, now].map(q).join(", ")});`,
+    `DELETE FROM users WHERE id = ${q(DEMO.id)};`,
+    `INSERT INTO users (id, username, full_name, email, token_version, slot, time_zone, week_start, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, DEMO.fullName, "demo@example.com", 0, slotOf(DEMO.id), "America/New_York", "monday", now, now].map(q).join(", ")});`,
     ...CATEGORIES.map(
       (c) =>
         `INSERT INTO categories (id, user_id, name, parent_id, color, exclude_from_analytics, created_at, updated_at) VALUES (${[cat(c.key), DEMO.id, c.name, c.parent ? cat(c.parent) : null, null, c.exclude ? 1 : 0, now, now].map(q).join(", ")});`,
@@ -168,32 +169,53 @@ function seedSql() {
     // what is stored and queues the consumer, which computes the snapshot and detects the streams.
     `INSERT INTO analytics_state (user_id, version, snapshot_version) VALUES (${q(DEMO.id)}, 1, 0);`,
   ];
-  return { sql: statements.join("\n"), count: rows.length, usd: rows.filter((r) => r.currency === "USD").length };
+  // The directory's part (docs/scaling.md): the login account, in DB; everything above goes to the demo user's shard.
+  const directory = [
+    `DELETE FROM accounts WHERE id = ${q(DEMO.id)} OR username = ${q(DEMO.username)} COLLATE NOCASE;`,
+    `DELETE FROM login_failures WHERE key = ${q(`user:${DEMO.username}`)};`,
+    `INSERT INTO accounts (id, username, password_hash, slot, created_at, updated_at) VALUES (${[DEMO.id, DEMO.username, passwordHash(DEMO.password), slotOf(DEMO.id), now, now].map(q).join(", ")});`,
+  ];
+  return {
+    sql: statements.join("\n"),
+    directorySql: directory.join("\n"),
+    count: rows.length,
+    usd: rows.filter((r) => r.currency === "USD").length,
+  };
 }
 
-const { sql, count, usd } = seedSql();
+const { sql, directorySql, count, usd } = seedSql();
+// The demo user's shard as the directory's slot table starts it (slot mod shard count; a local slot move is not followed).
+const shards = d1Bindings()
+  .map((b) => b.binding)
+  .filter((b) => b !== "DB");
+const shard = shards.length > 0 ? shards[slotOf(DEMO.id) % shards.length] : "DB";
 const dir = mkdtempSync(join(tmpdir(), "finanalyze-seed-"));
 try {
-  const file = join(dir, "seed.sql");
-  writeFileSync(file, sql);
-  execFileSync(
-    process.execPath,
-    [
-      join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-      "d1",
-      "execute",
-      "DB",
-      "--local",
-      "--file",
-      file,
-      ...process.argv.slice(2),
-    ],
-    {
-      cwd: root,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, CI: "true" },
-    },
-  );
+  for (const [binding, text] of /** @type {const} */ ([
+    [shard, sql],
+    ["DB", directorySql],
+  ])) {
+    const file = join(dir, `seed-${binding}.sql`);
+    writeFileSync(file, text);
+    execFileSync(
+      process.execPath,
+      [
+        join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+        "d1",
+        "execute",
+        binding,
+        "--local",
+        "--file",
+        file,
+        ...process.argv.slice(2),
+      ],
+      {
+        cwd: root,
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, CI: "true" },
+      },
+    );
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

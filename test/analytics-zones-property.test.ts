@@ -14,6 +14,7 @@ import {
   type OracleRow,
   omitKeys,
   setFault,
+  shardFor,
 } from "./harness";
 
 /**
@@ -101,9 +102,10 @@ async function signUp(zone: string, weekStart: "monday" | "sunday") {
 }
 
 async function rawRows(userId: string): Promise<OracleRow[]> {
-  const { results } = await env.DB.prepare(
-    "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, date_only FROM transactions WHERE user_id = ?",
-  )
+  const { results } = await (await shardFor(userId))
+    .prepare(
+      "SELECT transaction_date, CAST(amount_minor AS TEXT) AS amount_minor, currency, transaction_type, date_only FROM transactions WHERE user_id = ?",
+    )
     .bind(userId)
     .all<Omit<OracleRow, "date_only"> & { date_only: number }>();
   return results.map((r) => ({ ...r, date_only: r.date_only === 1 }));
@@ -158,7 +160,8 @@ describe("analytics in local days", () => {
             { id: `zones-${counter}`, timestamp: new Date(), attempts: 1, body: { user_id: user.id, version: state?.version ?? 0 } },
           ]);
           expect((await consumeAnalyticsBatch(batch, env)).recomputed).toEqual([user.id]);
-          const stored = await env.DB.prepare("SELECT snapshot_zone FROM analytics_state WHERE user_id = ?")
+          const stored = await (await shardFor(user.id))
+            .prepare("SELECT snapshot_zone FROM analytics_state WHERE user_id = ?")
             .bind(user.id)
             .first<{ snapshot_zone: string }>();
           expect(stored?.snapshot_zone).toBe(profileZone);

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeSnapshot } from "../src/analytics/snapshot";
 import { getDb } from "../src/db/client";
@@ -14,6 +13,7 @@ import {
   newUser,
   prng,
   problem,
+  shardFor,
   type TestUser,
   type TransactionRecord,
 } from "./harness";
@@ -314,8 +314,10 @@ describe("happy", () => {
     expect((await checkAll()).records).toHaveLength(24);
 
     // Once a snapshot covering every write is stored, it answers, with the same figures.
-    await recomputeSnapshot(getDb(env.DB), user.id);
-    const state = await env.DB.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
+    const shard = await shardFor(user.id);
+    await recomputeSnapshot(getDb(shard), user.id);
+    const state = await shard
+      .prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
       .bind(user.id)
       .first<{ version: number; snapshot_version: number; computed_at: string }>();
     expect(state?.snapshot_version).toBe(state?.version);

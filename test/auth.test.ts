@@ -75,7 +75,7 @@ function bearer(token: string): Record<string, string> {
 }
 
 async function storedHash(userId: string): Promise<string> {
-  const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(userId).first<{ password_hash: string }>();
+  const row = await env.DB.prepare("SELECT password_hash FROM accounts WHERE id = ?").bind(userId).first<{ password_hash: string }>();
   if (!row) throw new Error(`no user ${userId}`);
   return row.password_hash;
 }

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,6 +8,7 @@ import {
   newUser,
   problem,
   rollupsAndTruth,
+  shardFor,
   type TestUser,
   type TransactionRecord,
 } from "./harness";
@@ -84,12 +84,18 @@ const readCsv = (text: string) => parse(text, { columns: true }) as Record<strin
 const csvFile = (...lines: string[]) => lines.map((line) => `${line}\r\n`).join("");
 
 async function countFor(userId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(userId).first<{ n: number }>();
+  const row = await (await shardFor(userId))
+    .prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 async function storedIds(userId: string): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT id FROM transactions WHERE user_id = ? ORDER BY id").bind(userId).all<{ id: string }>();
+  const { results } = await (await shardFor(userId))
+    .prepare("SELECT id FROM transactions WHERE user_id = ? ORDER BY id")
+    .bind(userId)
+    .all<{ id: string }>();
   return results.map((r) => r.id);
 }
 
@@ -142,7 +148,10 @@ function sumMinor(items: Item[], type: string): bigint {
 }
 
 async function analyticsVersion(userId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT version FROM analytics_state WHERE user_id = ?").bind(userId).first<{ version: number }>();
+  const row = await (await shardFor(userId))
+    .prepare("SELECT version FROM analytics_state WHERE user_id = ?")
+    .bind(userId)
+    .first<{ version: number }>();
   return row?.version ?? 0;
 }
 
@@ -240,7 +249,10 @@ describe("happy", () => {
       const replay = await bulkJson(user, [tx({ external_id: "a" }), tx({ external_id: "c" })], 200);
       expect(replay).toMatchObject({ created: 0, duplicates: 2 });
       expect(await countFor(user.id)).toBe(3);
-      const stored = await env.DB.prepare("SELECT amount_minor FROM transactions WHERE id = ?").bind(a).first<{ amount_minor: number }>();
+      const stored = await (await shardFor(user.id))
+        .prepare("SELECT amount_minor FROM transactions WHERE id = ?")
+        .bind(a)
+        .first<{ amount_minor: number }>();
       expect(stored?.amount_minor).toBe(100);
     });
 

@@ -16,6 +16,7 @@ import {
   jsonInit,
   newUser,
   rollupsAndTruth,
+  shardFor,
   type TestUser,
   validationPaths,
 } from "./harness";
@@ -477,7 +478,7 @@ describe("analytics by category", () => {
     ]);
     expect((figures.top_merchants as { merchant: string }[]).map((m) => m.merchant)).toEqual(["Market", "cafe"]);
     // The stored snapshot (the queue's work) answers the same.
-    await recomputeSnapshot(getDb(env.DB), u.id);
+    await recomputeSnapshot(getDb(await shardFor(u.id)), u.id);
     const fromSnapshot = await analytics(u);
     expect({ ...fromSnapshot, computed_at: null }).toEqual({ ...figures, computed_at: null });
     // Range reads (rollups) too.
@@ -496,13 +497,13 @@ describe("category deleted while a write uses it", () => {
   it("the write batch fails with a 409 and leaves no dangling category_id (create path, and the SQL invariant)", async () => {
     const u = await newUser("race");
     const doomed = await category(u, { name: "Doomed" });
-    const db = getDb(env.DB);
+    const db = getDb(await shardFor(u.id));
     // The create path up to its check: the label context still holds the category ...
     const context = await loadLabelContext(db, u.id, true);
     const { row } = buildRow(u.id, { transaction_amount: "5.00", transaction_type: "debit", category_id: doomed.id }, context);
     // ... then the category goes (no transaction uses it yet, so the delete is allowed) before the batch runs.
     expect(await json(await del(u, `/api/v1/categories/${doomed.id}`), 200)).toEqual({ message: "success", id: doomed.id });
-    const ctx = backgroundWriteContext(env, () => {}, { requestId: "test", clientIp: null });
+    const ctx = await backgroundWriteContext(env, u.id, () => {}, { requestId: "test", clientIp: null });
     const audit = { action: "transaction.create" as const, details: {} };
     const failed = await insertTransactions(ctx, u.id, [row], audit).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(ApiError);
@@ -514,7 +515,8 @@ describe("category deleted while a write uses it", () => {
     const other = await newUser("race");
     const theirs = await category(other, { name: "Theirs" });
     const mine = await createTransaction(u.token, { transaction_amount: "1.00", transaction_type: "debit" });
-    const setCategory = (id: string) => env.DB.prepare("UPDATE transactions SET category_id = ? WHERE id = ?").bind(id, mine.id).run();
+    const shard = await shardFor(u.id);
+    const setCategory = (id: string) => shard.prepare("UPDATE transactions SET category_id = ? WHERE id = ?").bind(id, mine.id).run();
     await expect(setCategory(doomed.id)).rejects.toThrow(/category_missing/);
     await expect(setCategory(theirs.id)).rejects.toThrow(/category_missing/);
     const kept = await category(u, { name: "Kept" });

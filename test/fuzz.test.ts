@@ -2,8 +2,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { sign } from "hono/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
-import { integrityReport } from "../src/dev/integrity";
+import { integrityReportAll } from "../src/dev/integrity";
 import { isCurrency } from "../src/lib/currencies";
 import {
   APP_TABLES,
@@ -654,7 +653,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(state.sent).toBe(TOTAL_RUNS);
     expect(TOTAL_RUNS).toBeGreaterThanOrEqual(5000);
 
-    const report = await integrityReport(getDb(env.DB));
+    const report = await integrityReportAll(env);
     expect(report.mismatches).toEqual([]);
     expect(report.ok).toBe(true);
     expect(await tableNames()).toEqual(expect.arrayContaining(APP_TABLES));

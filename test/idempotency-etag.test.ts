@@ -1,14 +1,17 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  allShardRows,
   analyticsState,
   authed,
   call,
   createTransaction,
+  directoryRows,
   eventually,
   jsonInit,
   newUser,
   problem,
+  shardFor,
   type TestUser,
   type TransactionRecord,
 } from "./harness";
@@ -38,7 +41,10 @@ const getOne = (user: TestUser, id: string, headers: HeaderMap = {}) => call(`${
 const analyticsRes = (user: TestUser, headers: HeaderMap = {}) => call(`${TX}/analytics/me`, authed(user.token, { headers }));
 
 async function countFor(userId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(userId).first<{ n: number }>();
+  const row = await (await shardFor(userId))
+    .prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -159,7 +165,7 @@ describe("happy", () => {
       expect(JSON.parse(first.text)).toMatchObject({ username });
       // Without the key the username is taken.
       expect((await call(SIGN_UP, jsonInit("POST", body))).status).toBe(409);
-      const users = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?").bind(username).first<{ n: number }>();
+      const users = await env.DB.prepare("SELECT COUNT(*) AS n FROM accounts WHERE username = ?").bind(username).first<{ n: number }>();
       expect(users?.n).toBe(1);
     });
 
@@ -383,8 +389,11 @@ describe("security", () => {
     const key = freshKey();
     const res = await call(`${TX}/create`, jsonInit("POST", tx(), undefined, keyed(key)));
     expect(res.status).toBe(401);
-    const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = ?").bind(key).first<{ n: number }>();
-    expect(stored?.n).toBe(0);
+    const stored = [
+      ...(await directoryRows("SELECT key FROM idempotency_keys WHERE key = ?", key)),
+      ...(await allShardRows("SELECT key FROM idempotency_keys WHERE key = ?", key)),
+    ];
+    expect(stored).toEqual([]);
   });
 
   it("the stored sign-up answer and fingerprint never contain the password", async () => {

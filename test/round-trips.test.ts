@@ -4,47 +4,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../src/app";
 import { ROUND_TRIP_EXCEPTIONS, roundTripBudget } from "../src/db/round-trips";
 import worker from "../src/index";
-import { BASE, call, createTransaction, json, jsonInit, newUser, type TestUser, unknownTransactionId } from "./harness";
-
-/**
- * Counts the calls that reach D1 (prepare().first/all/run/raw and batch, on the binding or on any of its
- * sessions) while the Worker serves one request, with the binding wrapped in this test's env. A request
- * that adds a hop fails here against the budget in src/db/round-trips.ts.
- */
-interface Counted {
-  calls: string[];
-}
-
-function countingD1(real: D1Database, counted: Counted): D1Database {
-  const inner = new WeakMap<object, D1PreparedStatement>();
-  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
-    const wrapped = {
-      bind: (...values: unknown[]) => statement(s.bind(...values)),
-      first: (column?: string) => (counted.calls.push("first"), column === undefined ? s.first() : s.first(column)),
-      all: () => (counted.calls.push("all"), s.all()),
-      run: () => (counted.calls.push("run"), s.run()),
-      raw: (options?: { columnNames?: boolean }) => (
-        counted.calls.push("raw"), options?.columnNames ? s.raw({ columnNames: true }) : s.raw()
-      ),
-    } as unknown as D1PreparedStatement;
-    inner.set(wrapped, s);
-    return wrapped;
-  };
-  const unwrap = (list: D1PreparedStatement[]) => list.map((s) => inner.get(s) ?? s);
-  const session = (s: D1DatabaseSession): D1DatabaseSession =>
-    ({
-      prepare: (query: string) => statement(s.prepare(query)),
-      batch: (list: D1PreparedStatement[]) => (counted.calls.push(`batch(${list.length})`), s.batch(unwrap(list))),
-      getBookmark: () => s.getBookmark(),
-    }) as unknown as D1DatabaseSession;
-  return {
-    prepare: (query: string) => statement(real.prepare(query)),
-    batch: (list: D1PreparedStatement[]) => (counted.calls.push(`batch(${list.length})`), real.batch(unwrap(list))),
-    exec: (query: string) => (counted.calls.push("exec"), real.exec(query)),
-    withSession: (constraint?: string) => session(real.withSession(constraint)),
-    dump: () => real.dump(),
-  } as unknown as D1Database;
-}
+import {
+  BASE,
+  type Counted,
+  call,
+  countingBindings,
+  createTransaction,
+  json,
+  jsonInit,
+  newUser,
+  shardFor,
+  type TestUser,
+  unknownTransactionId,
+} from "./harness";
 
 interface Measured {
   status: number;
@@ -59,7 +31,8 @@ interface Measured {
 async function measure(path: string, init: RequestInit = {}): Promise<Measured> {
   const counted: Counted = { calls: [] };
   // "production": no local-only fault-switch lookup in the background; the test secret is long enough.
-  const countingEnv = { ...env, ENVIRONMENT: "production", DB: countingD1(env.DB, counted) } as Env;
+  // Every D1 binding (the directory and each shard) counts into the same list.
+  const countingEnv = { ...env, ENVIRONMENT: "production", ...countingBindings(env, () => counted) } as Env;
   const ctx = createExecutionContext();
   const res = await worker.fetch(new Request(`${BASE}${path}`, init), countingEnv, ctx);
   const body = await res.text();
@@ -114,7 +87,7 @@ describe("D1 round trips per request", () => {
   });
 
   describe("auth and audit", () => {
-    it("sign_up: 1", async () => {
+    it("sign_up: 2 (listed: shard row, then directory row)", async () => {
       await expectTrips(
         "POST /api/v1/user/sign_up",
         "/api/v1/user/sign_up",
@@ -122,7 +95,7 @@ describe("D1 round trips per request", () => {
         201,
       );
     });
-    it("login: 2 (listed), right or wrong password", async () => {
+    it("login: 3 (listed), 2 for a wrong password", async () => {
       await expectTrips(
         "POST /api/v1/user/login",
         "/api/v1/user/login",
@@ -134,6 +107,7 @@ describe("D1 round trips per request", () => {
         "/api/v1/user/login",
         jsonInit("POST", { username: user.username, password: "wrong password!" }),
         401,
+        2,
       );
     });
     it("me: 1 (the token check's row is the profile)", async () => {
@@ -143,7 +117,7 @@ describe("D1 round trips per request", () => {
     it("audit: 1", async () => {
       await expectTrips("GET /api/v1/user/audit", "/api/v1/user/audit", bearer(user), 200);
     });
-    it("change_password: 2 (listed); logout: 1", async () => {
+    it("change_password: 4 (listed); logout: 1", async () => {
       const other = await newUser("tripspw");
       await expectTrips(
         "POST /api/v1/user/change_password",
@@ -353,7 +327,8 @@ describe("D1 round trips per request", () => {
       const all = [...write.calls, ...write.background];
       expect(all, all.join(", ")).toHaveLength(2);
       expect(all[0]).toMatch(/^batch/);
-      const pending = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL")
+      const pending = await (await shardFor(u.id))
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL")
         .bind(u.id)
         .first<{ n: number }>();
       expect(pending?.n).toBe(0);
@@ -403,9 +378,10 @@ describe("D1 round trips per request", () => {
       const eventId = (JSON.parse(ping.body) as { event_id: string }).event_id;
       await expectTrips(`POST ${HOOKS}/{webhook_id}/test`, `${HOOKS}/wh_unknown/test`, { method: "POST", ...bearer(u) }, 404);
       const deliveryId = `dlv_trips${crypto.randomUUID().slice(0, 8)}`;
-      await env.DB.prepare(
-        "INSERT INTO webhook_deliveries (id, webhook_id, user_id, event_id, attempt, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, 1, ?, 503, 'HTTP 503', 5)",
-      )
+      await (await shardFor(u.id))
+        .prepare(
+          "INSERT INTO webhook_deliveries (id, webhook_id, user_id, event_id, attempt, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, 1, ?, 503, 'HTTP 503', 5)",
+        )
         .bind(deliveryId, hook.id, u.id, eventId, new Date().toISOString())
         .run();
       const route = `POST ${HOOKS}/{webhook_id}/deliveries/{delivery_id}/redeliver`;
@@ -433,7 +409,8 @@ describe("D1 round trips per request", () => {
       );
       expect([write.status, write.trips]).toEqual([401, 1]);
       expect(write.calls[0]).toMatch(/^batch/);
-      const stored = await env.DB.prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?")
+      const stored = await (await shardFor(user.id))
+        .prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?")
         .bind(victim.id)
         .first<{ n: number }>();
       expect(stored?.n).toBe(0);

@@ -16,6 +16,7 @@ import {
   newUser,
   type OracleCategory,
   rollupsAndTruth,
+  shardFor,
   type TestUser,
 } from "./harness";
 
@@ -44,26 +45,27 @@ interface StoredRow {
 const post = (u: TestUser, path: string, body: unknown) => call(path, jsonInit("POST", body, u.token));
 
 async function storedRows(userId: string): Promise<StoredRow[]> {
-  const { results } = await env.DB.prepare(
-    `SELECT id, transaction_date, amount_minor, currency, transaction_type, category_id, merchant, tags, etag
+  const { results } = await (await shardFor(userId))
+    .prepare(
+      `SELECT id, transaction_date, amount_minor, currency, transaction_type, category_id, merchant, tags, etag
      FROM transactions WHERE user_id = ? ORDER BY transaction_date DESC, id DESC`,
-  )
+    )
     .bind(userId)
     .all<StoredRow>();
   return results;
 }
 
 async function auditedRuleApplies(userId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT target_id, request_id, details FROM audit_log WHERE user_id = ? AND action = 'transaction.rule_apply'",
-  )
+  const { results } = await (await shardFor(userId))
+    .prepare("SELECT target_id, request_id, details FROM audit_log WHERE user_id = ? AND action = 'transaction.rule_apply'")
     .bind(userId)
     .all<{ target_id: string; request_id: string; details: string }>();
   return results;
 }
 
 async function categoriesOf(userId: string): Promise<OracleCategory[]> {
-  const { results } = await env.DB.prepare("SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ?")
+  const { results } = await (await shardFor(userId))
+    .prepare("SELECT id, name, parent_id, exclude_from_analytics FROM categories WHERE user_id = ?")
     .bind(userId)
     .all<OracleCategory>();
   return results;

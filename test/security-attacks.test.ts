@@ -2,7 +2,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
 import { activeFaults } from "../src/dev/faults";
 import worker from "../src/index";
 import { authed, call, createTransaction, expectProblem, json, jsonInit, newUser, rows, type TestUser, validationPaths } from "./harness";
@@ -165,9 +164,9 @@ describe("item 5: local-only paths answer only when ENVIRONMENT is development o
       expect((await serve(overrides, "/__dev/sweep", { method: "POST" })).status).toBe(404);
       await env.DB.prepare("INSERT OR REPLACE INTO fault_switches (name, value) VALUES ('queue_send_fail', '1')").run();
       try {
-        const faults = await activeFaults({ ...env, ENVIRONMENT: environment } as Env, getDb(env.DB));
+        const faults = await activeFaults({ ...env, ENVIRONMENT: environment } as Env);
         expect(faults.queueSendFailRate).toBe(0);
-        expect((await activeFaults(env, getDb(env.DB))).queueSendFailRate).toBe(1);
+        expect((await activeFaults(env)).queueSendFailRate).toBe(1);
       } finally {
         await env.DB.prepare("DELETE FROM fault_switches").run();
       }

@@ -9,6 +9,7 @@ import {
   call,
   claimsFor,
   createTransaction,
+  directoryRows,
   eventually,
   expectProblem,
   json,
@@ -552,12 +553,12 @@ describe("logs never contain secrets", () => {
     );
     expect((await call(`${TX}/${unknownTransactionId()}`, authed(token))).status).toBe(404);
     await expectUnauthorized(await me(`${token}x`));
-    const oldHash = String((await rows("SELECT password_hash FROM users WHERE id = ?", userId))[0]?.password_hash);
+    const oldHash = String((await directoryRows("SELECT password_hash FROM accounts WHERE id = ?", userId))[0]?.password_hash);
     await expectProblem(await changePassword(token, { current_password: newPassword, new_password: password }), 403);
     expect((await changePassword(token, { current_password: password, new_password: newPassword })).status).toBe(200);
     const newToken = await accessToken(await login(username, newPassword));
     expect((await me(newToken)).status).toBe(200);
-    const newHash = String((await rows("SELECT password_hash FROM users WHERE id = ?", userId))[0]?.password_hash);
+    const newHash = String((await directoryRows("SELECT password_hash FROM accounts WHERE id = ?", userId))[0]?.password_hash);
     const lines = logLines(spy);
 
     const hashParts = [oldHash, newHash].flatMap((h) => h.split("$").slice(2));

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
@@ -13,6 +12,7 @@ import {
   newUser,
   type SyncPageBody,
   type SyncRecord,
+  shardFor,
   syncAll,
   syncPage,
   type TransactionRecord,
@@ -124,8 +124,11 @@ describe("GET /api/v1/transaction/sync", () => {
     const recent = await syncPage(user.token, old);
     expect(recent.removed.map((r) => r.id)).toEqual([a.id]);
     // Age the tombstone past 30 days and let the cron prune it.
-    await env.DB.prepare("UPDATE transaction_tombstones SET deleted_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").bind(a.id).run();
-    expect(await pruneTombstones(getDb(env.DB))).toBeGreaterThanOrEqual(1);
+    await (await shardFor(user.id))
+      .prepare("UPDATE transaction_tombstones SET deleted_at = '2020-01-01T00:00:00.000Z' WHERE id = ?")
+      .bind(a.id)
+      .run();
+    expect(await pruneTombstones(getDb(await shardFor(user.id)))).toBeGreaterThanOrEqual(1);
     const gone = await expectProblem(await call(`/api/v1/transaction/sync?cursor=${old}`, authed(user.token)), 410);
     expect(gone.detail).toMatch(/start over without a cursor/);
     // A cursor issued after the deletion is still good, and so is starting over.

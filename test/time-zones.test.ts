@@ -13,6 +13,7 @@ import {
   newUser,
   omitKeys,
   setFault,
+  shardFor,
   type TestUser,
   type TransactionRecord,
   validationPaths,
@@ -263,7 +264,8 @@ describe("analytics in the profile zone", () => {
       "2026-11-30",
       "2026-11",
     ]);
-    const state = await env.DB.prepare("SELECT snapshot_zone, snapshot_version, version FROM analytics_state WHERE user_id = ?")
+    const state = await (await shardFor(user.id))
+      .prepare("SELECT snapshot_zone, snapshot_version, version FROM analytics_state WHERE user_id = ?")
       .bind(user.id)
       .first<{ snapshot_zone: string; snapshot_version: number; version: number }>();
     expect(state?.snapshot_zone).toBe("UTC");

@@ -1,6 +1,5 @@
 // Every token attack on an authenticated route, in one suite: each must answer 401 problem+json with a Bearer
 // challenge and reveal nothing about the user. (Revocation by logout and change_password is in security.test.ts.)
-import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -16,6 +15,7 @@ import {
   nowSeconds,
   type ResponseLike,
   rsaSigner,
+  shardFor,
   TEST_SECRET,
   type TestUser,
   withHeader,
@@ -119,10 +119,10 @@ describe("token attacks on /api/v1/user/me answer 401 problem+json with a Bearer
 
   /** A genuine token whose user has since changed: a fresh user each, as the change is for good. */
   const changes: [string, (u: TestUser) => Promise<unknown>][] = [
-    ["a token of a user deleted from D1", (u) => env.DB.prepare("DELETE FROM users WHERE id = ?").bind(u.id).run()],
+    ["a token of a user deleted from D1", async (u) => (await shardFor(u.id)).prepare("DELETE FROM users WHERE id = ?").bind(u.id).run()],
     [
       "a token whose tv is below the user's token_version",
-      (u) => env.DB.prepare("UPDATE users SET token_version = token_version + 1 WHERE id = ?").bind(u.id).run(),
+      async (u) => (await shardFor(u.id)).prepare("UPDATE users SET token_version = token_version + 1 WHERE id = ?").bind(u.id).run(),
     ],
   ];
 

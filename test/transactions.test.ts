@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  allShardRows,
   api,
   authed,
   call,
@@ -79,7 +79,7 @@ async function expectInvalid(res: ResponseLike, path: string) {
 }
 
 async function storedMinor(id: string): Promise<unknown> {
-  const row = await env.DB.prepare("SELECT amount_minor FROM transactions WHERE id = ?").bind(id).first<{ amount_minor: unknown }>();
+  const [row] = await allShardRows("SELECT amount_minor FROM transactions WHERE id = ?", id);
   return row?.amount_minor;
 }
 
@@ -589,7 +589,7 @@ describe("security", () => {
     });
 
     it("an unauthenticated create stores nothing and an unauthenticated delete removes nothing", async () => {
-      const countAll = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM transactions").first<{ n: number }>())?.n;
+      const countAll = async () => (await allShardRows("SELECT COUNT(*) AS n FROM transactions")).reduce((n, r) => n + Number(r.n), 0);
       const before = await countAll();
       expect((await call(`${TX}/create`, jsonInit("POST", tx()))).status).toBe(401);
       expect((await call(`${TX}/delete/${secret.id}`, { method: "DELETE" })).status).toBe(401);

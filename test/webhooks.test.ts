@@ -8,6 +8,7 @@ import {
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { verifyWebhookSignature } from "../examples/verify-webhook-signature";
+import { getDb } from "../src/db/client";
 import worker from "../src/index";
 import { consumeWebhookBatch } from "../src/webhooks/delivery";
 import { dispatchOutbox } from "../src/webhooks/outbox";
@@ -21,6 +22,7 @@ import {
   jsonInit,
   newUser,
   setFault,
+  shardFor,
   type TestUser,
   validationPaths,
 } from "./harness";
@@ -259,7 +261,7 @@ describe("events and deliveries", () => {
     const [event] = await eventsOf(user, "transaction.created");
     await failNext("disable", 10, 502);
     const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000 - 1000).toISOString();
-    await env.DB.prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?").bind(threeDaysAgo, hook.id).run();
+    await (await shardFor(user.id)).prepare("UPDATE webhooks SET failing_since = ? WHERE id = ?").bind(threeDaysAgo, hook.id).run();
     await deliver([{ event_id: event?.id ?? "", webhook_id: hook.id }], 4);
     const disabled = await json<Webhook>(await call(`/api/v1/webhooks/${hook.id}`, authed(user.token)), 200);
     expect(disabled.status).toBe("disabled");
@@ -273,7 +275,8 @@ describe("events and deliveries", () => {
       200,
     );
     expect(enabled.status).toBe("enabled");
-    const row = await env.DB.prepare("SELECT failing_since FROM webhooks WHERE id = ?")
+    const row = await (await shardFor(user.id))
+      .prepare("SELECT failing_since FROM webhooks WHERE id = ?")
       .bind(hook.id)
       .first<{ failing_since: string | null }>();
     expect(row?.failing_since).toBeNull();
@@ -319,13 +322,14 @@ describe("events and deliveries", () => {
     await setFault("queue_send_fail", "1");
     await createTransaction(user.token, { transaction_amount: "3.00", transaction_type: "credit" });
     const [event] = await eventsOf(user, "transaction.created");
-    const pending = await env.DB.prepare("SELECT enqueued_at FROM events WHERE id = ?")
+    const pending = await (await shardFor(user.id))
+      .prepare("SELECT enqueued_at FROM events WHERE id = ?")
       .bind(event?.id)
       .first<{ enqueued_at: string | null }>();
     expect(pending?.enqueued_at).toBeNull();
     await setFault("queue_send_fail", null);
     // Age it past the sweep's one-minute grace, then run the cron.
-    await env.DB.prepare("UPDATE events SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").bind(event?.id).run();
+    await (await shardFor(user.id)).prepare("UPDATE events SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?").bind(event?.id).run();
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
@@ -340,11 +344,13 @@ describe("events and deliveries", () => {
     const transactions = Array.from({ length: 150 }, () => ({ transaction_amount: "1.00", transaction_type: "credit" }));
     await json(await call("/api/v1/transaction/bulk", jsonInit("POST", { transactions }, user.token)), 201);
     const pending = () =>
-      env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL").bind(user.id).first<{ n: number }>();
+      shardFor(user.id).then((shard) =>
+        shard.prepare("SELECT COUNT(*) AS n FROM events WHERE user_id = ? AND enqueued_at IS NULL").bind(user.id).first<{ n: number }>(),
+      );
     expect((await pending())?.n).toBe(150);
     await setFault("queue_send_fail", null);
     // The bulk request's own dispatch (after the response) may take part of them; together nothing stays behind.
-    expect(await dispatchOutbox(env, { userId: user.id })).toBeGreaterThan(0);
+    expect(await dispatchOutbox(env, getDb(await shardFor(user.id)), { userId: user.id })).toBeGreaterThan(0);
     expect((await pending())?.n).toBe(0);
   });
 

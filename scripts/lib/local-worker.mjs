@@ -3,6 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrateAll } from "./d1-bindings.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -11,11 +12,7 @@ export async function startLocalWorker({ port, persistTo, fresh = true, vars = {
   // .dev.vars (JWT secret) and the docs assets.
   execFileSync(process.execPath, [join(root, "scripts", "prepare-local.mjs")], { stdio: "ignore", cwd: root });
   if (fresh) rmSync(resolve(root, persistTo), { recursive: true, force: true });
-  execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    stdio: "ignore",
-    cwd: root,
-    env: { ...process.env, CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
+  migrateAll(["--local", "--persist-to", persistTo]);
   const varArgs = Object.entries({ ENVIRONMENT: "development", ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     process.execPath,

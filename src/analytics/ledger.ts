@@ -2,8 +2,9 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { type AuditAction, type AuditContext, auditContext, auditEachRow, auditFromRow, auditInsert } from "../audit/audit";
 import { runBatch, type Statement } from "../db/batch";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
 import { bumpLabelsVersion } from "../db/label-versions";
+import { shardDatabaseOf } from "../db/shard-database";
 import { feedStatements, sequenceStatements } from "../feed/feed-statements";
 import type { AppEnv } from "../http/context";
 import { dispatchRead, type OutboxRow, pendingOutbox } from "../webhooks/outbox";
@@ -33,9 +34,17 @@ export function writeContext(c: Context<AppEnv>): WriteContext {
   };
 }
 
-/** The same outside a request (queue consumers): `waitUntil` from the invocation's ExecutionContext. */
-export function backgroundWriteContext(env: Env, waitUntil: (promise: Promise<unknown>) => void, audit: AuditContext): WriteContext {
-  return { db: getDb(env.DB), env, waitUntil, audit };
+/**
+ * The same outside a request (queue consumers): the user's shard (fence-checked on every round trip, so a
+ * slot move's catch-up never misses a background write) and `waitUntil` from the invocation's ExecutionContext.
+ */
+export async function backgroundWriteContext(
+  env: Env,
+  userId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+  audit: AuditContext,
+): Promise<WriteContext> {
+  return { db: await shardDatabaseOf(env, userId), env, waitUntil, audit };
 }
 
 /**
@@ -155,7 +164,7 @@ export async function commitWrite(
  * After a write commits, without holding up the response: ask the consumer to refresh the user's snapshot,
  * and hand the write's events (already in the outbox) to the webhook queue; the cron sweeps catch any failed send.
  */
-export function afterCommit(ctx: Background, userId: string, committed: Committed): void {
+export function afterCommit(ctx: WriteContext, userId: string, committed: Committed): void {
   requestRecompute(ctx, userId, committed.analyticsVersion);
-  if (committed.outbox.length > 0) ctx.waitUntil(dispatchRead(ctx.env, userId, committed.outbox));
+  if (committed.outbox.length > 0) ctx.waitUntil(dispatchRead(ctx.env, ctx.db, userId, committed.outbox));
 }

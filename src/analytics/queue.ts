@@ -1,5 +1,7 @@
 import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
+import { shardDatabaseOf } from "../db/shard-database";
+import { allShards } from "../db/shards";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
 import { refreshStreams, streamsCover, usersWithStaleStreams } from "../recurring/store";
@@ -21,7 +23,7 @@ export interface Background {
 /** Queues a recompute. A failed send loses nothing: the read path and the cron sweep notice the lag. */
 export async function enqueueRecompute(env: Env, message: AnalyticsMessage): Promise<void> {
   try {
-    if (sendShouldFail(await activeFaults(env, getDb(env.DB)))) throw new Error("injected queue send fault");
+    if (sendShouldFail(await activeFaults(env))) throw new Error("injected queue send fault");
     await env.ANALYTICS_QUEUE.send(message);
   } catch (err) {
     logEvent("analytics.enqueue_failed", { user_id: message.user_id, version: message.version, error: String(err) });
@@ -49,8 +51,7 @@ export interface BatchOutcome {
  * per user: one user's failure retries only that user's messages, never the whole batch.
  */
 export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
-  const db = getDb(env.DB);
-  const faults = await activeFaults(env, db);
+  const faults = await activeFaults(env);
   const outcome: BatchOutcome = { recomputed: [], upToDate: [], retried: [] };
   const byUser = new Map<string, { version: number; messages: Message<unknown>[] }>();
   for (const message of batch.messages) {
@@ -67,11 +68,12 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
   for (const [userId, { version, messages }] of byUser) {
     try {
       if (faults.consumerFailUsers.has(userId)) throw new Error("injected consumer fault");
+      const db = await shardDatabaseOf(env, userId);
       if (await snapshotCovers(db, userId, version)) {
         outcome.upToDate.push(userId);
       } else {
         const { stored } = await recomputeSnapshot(db, userId);
-        if (stored) await dispatchOutbox(env, { userId }); // its analytics.updated event
+        if (stored) await dispatchOutbox(env, db, { userId }); // its analytics.updated event
         outcome.recomputed.push(userId);
       }
       // Recurring streams ride the same coalesced message (issue 15), with their own version check.
@@ -107,24 +109,29 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 
 export const SWEEP_LIMIT = 200;
 
-/** Cron: recompute every user whose snapshot lags their change counter (lost or dead-lettered messages). */
+/**
+ * Cron: recompute every user whose snapshot lags their change counter (lost or dead-lettered messages),
+ * shard by shard, each user through the shard that holds them now.
+ */
 export async function sweepStaleSnapshots(env: Env, limit = SWEEP_LIMIT): Promise<number> {
-  const db = getDb(env.DB);
-  const users = await usersBehind(db, limit);
+  const users: string[] = [];
+  for (const shard of allShards(env)) users.push(...(await usersBehind(getDb(shard.binding), limit - users.length)));
   let healed = 0;
   for (const userId of users) {
     try {
-      await recomputeSnapshot(db, userId);
+      await recomputeSnapshot(await shardDatabaseOf(env, userId), userId);
       healed += 1;
     } catch (err) {
       logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
     }
   }
-  for (const userId of await usersWithStaleStreams(db, limit)) {
-    try {
-      await refreshStreams(db, userId);
-    } catch (err) {
-      logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
+  for (const shard of allShards(env)) {
+    for (const userId of await usersWithStaleStreams(getDb(shard.binding), limit)) {
+      try {
+        await refreshStreams(await shardDatabaseOf(env, userId), userId);
+      } catch (err) {
+        logEvent("analytics.sweep_failed", { user_id: userId, error: String(err) });
+      }
     }
   }
   if (users.length > 0) logEvent("analytics.sweep", { behind: users.length, healed });

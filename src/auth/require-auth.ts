@@ -13,7 +13,7 @@ const revoked = () => unauthorized("Token has been revoked", "invalid_token");
 
 /**
  * Bearer-token guard: the token must verify (here, no database) and its user must still exist at the
- * token's version. That check rides with the request's first D1 round trip (see db/request-d1.ts): a
+ * token's version. That check rides with each of the request's D1 round trips (see db/request-d1.ts): a
  * read answers only if it passed, a write's batch rolls back when it fails, and either answers 401.
  * A request whose handler made no query (an early 4xx, or /me) sends the check on its own afterwards.
  */
@@ -25,13 +25,14 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const claims = await verifyAccessToken(tokenConfig(c.env), match[1]);
   if (!claims) throw unauthorized("Invalid or expired token", "invalid_token");
   const caller = new Caller(claims.sub, claims.tv);
+  // Set first: the request's database handle opens on the caller's shard (http/database.ts).
+  c.set("user", caller);
   const d1 = c.var.d1;
   d1.carry({
     statement: tokenCheck(d1.session, claims.sub, claims.tv),
     accept: (result) => caller.accept(result.results[0] as Parameters<Caller["accept"]>[0]),
     translate: (err) => (isTokenRevoked(err) ? revoked() : undefined),
   });
-  c.set("user", caller);
   await next();
   // Whatever the handler answered (a 404, a 422), a revoked token answers 401, as when the check ran first.
   try {

@@ -62,7 +62,7 @@ export function countAttemptStatement(username: string | SQL, address: string | 
     ? sql`SELECT 'user:' || v AS k FROM name UNION ALL SELECT 'pair:' || v || '|' || ${address} FROM name UNION ALL SELECT ${`ip:${address}`}`
     : sql`SELECT 'user:' || v AS k FROM name`;
   const knownHere = address
-    ? sql`EXISTS (SELECT 1 FROM login_known_addresses a JOIN users u ON u.id = a.user_id, name
+    ? sql`EXISTS (SELECT 1 FROM login_known_addresses a JOIN accounts u ON u.id = a.user_id, name
         WHERE u.username = name.v COLLATE NOCASE AND a.address = ${address})`
     : sql`0`;
   return sql`

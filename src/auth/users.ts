@@ -1,11 +1,13 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { users } from "../db/schema";
+import { accounts, users } from "../db/schema";
+import { slotOf } from "../db/shards";
 import { ApiError } from "../http/problem";
 import { newId } from "../lib/ids";
 import { hashPassword } from "./password";
 
 export type UserRow = typeof users.$inferSelect;
+export type AccountRow = typeof accounts.$inferSelect;
 
 export interface NewUser {
   username: string;
@@ -21,20 +23,25 @@ function isUniqueViolation(err: unknown): boolean {
   return text.includes("UNIQUE constraint failed");
 }
 
-/** A new user's row (the password hashed), to insert with `insertUser`. */
-export async function newUserRow(input: NewUser): Promise<UserRow> {
+/** A new user's shard row and directory row (the password hashed), to insert in that order (see signUp). */
+export async function newUserRows(input: NewUser): Promise<{ user: UserRow; account: AccountRow }> {
   const now = new Date().toISOString();
+  const id = newId("usr");
+  const slot = slotOf(id);
   return {
-    id: newId("usr"),
-    username: input.username,
-    fullName: input.fullName,
-    email: input.email,
-    passwordHash: await hashPassword(input.password),
-    tokenVersion: 0,
-    timeZone: input.timeZone ?? "UTC",
-    weekStart: input.weekStart ?? "monday",
-    createdAt: now,
-    updatedAt: now,
+    user: {
+      id,
+      username: input.username,
+      fullName: input.fullName,
+      email: input.email,
+      tokenVersion: 0,
+      timeZone: input.timeZone ?? "UTC",
+      weekStart: input.weekStart ?? "monday",
+      slot,
+      createdAt: now,
+      updatedAt: now,
+    },
+    account: { id, username: input.username, passwordHash: await hashPassword(input.password), slot, createdAt: now, updatedAt: now },
   };
 }
 
@@ -48,9 +55,9 @@ export async function insertingUser<T>(write: Promise<T>): Promise<T> {
   }
 }
 
-/** The lookup login makes (in its first batch, with the throttle state). */
-export function userByUsername(db: Database, username: string) {
-  return db.select().from(users).where(sql`${users.username} = ${username} COLLATE NOCASE`);
+/** The directory lookup login makes (in its first batch, with the throttle state). */
+export function accountByUsername(directory: Database, username: string) {
+  return directory.select().from(accounts).where(sql`${accounts.username} = ${username} COLLATE NOCASE`);
 }
 
 /** An authenticated caller: what requireAuth knows and handlers use. */
@@ -130,7 +137,7 @@ export function isTokenRevoked(err: unknown): boolean {
   return text.includes(`'${TOKEN_REVOKED_MARKER}'`);
 }
 
-export function publicUser(row: UserRow) {
+export function publicUser(row: Pick<UserRow, "id" | "username" | "fullName" | "email">) {
   return { id: row.id, username: row.username, full_name: row.fullName, email: row.email };
 }
 
@@ -155,10 +162,7 @@ export function bumpTokenVersion(db: Database, userId: string) {
     .where(eq(users.id, userId));
 }
 
-/** Sets a new password hash and revokes every token (password change), as a statement for the request's batch. */
-export function setPasswordHash(db: Database, userId: string, passwordHash: string) {
-  return db
-    .update(users)
-    .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date().toISOString() })
-    .where(eq(users.id, userId));
+/** Sets a new password hash in the directory (password change; the caller's shard then bumps the token version). */
+export function setPasswordHash(directory: Database, userId: string, passwordHash: string) {
+  return directory.update(accounts).set({ passwordHash, updatedAt: new Date().toISOString() }).where(eq(accounts.id, userId));
 }

@@ -1,51 +1,65 @@
 /**
- * A D1 session for one request that can make a statement ride along with the request's first round trip.
+ * A D1 session for one request whose checks ride along with its round trips.
  *
- * requireAuth hands over its token-version check as such a "rider": the first `first/all/run/raw` or
- * `batch` call the handler makes is sent as `batch([rider, ...statements])`, so an authenticated request
- * costs one round trip, not two. D1 batches are atomic: when the rider raises an SQLite error the
- * handler's writes in the same batch roll back, and `translate` turns that error into the rider's own
- * (a 401). Calls made while the rider's round trip is in flight wait for its outcome, so no answer and
- * no write gets past a failed check. Drizzle's D1 driver only calls `prepare` and `batch`, which is all
- * this implements.
+ * Guards (requireAuth's token-version check, the shard's slot fence) are statements sent at the head of
+ * EVERY round trip: `batch([...guards, ...statements])`, so an authenticated request still costs one round
+ * trip, and no later write of the request can land after a check would fail (a token revoked, or the
+ * user's slot fenced for a move, in between). D1 batches are atomic: when a guard raises an SQLite error
+ * the handler's writes in the same batch roll back, and the guard's `translate` turns that error into its
+ * own (401, 503). Calls made while the first guarded round trip is in flight wait for its outcome, so no
+ * answer and no write gets past a failed check. The session is opened on first use (`open`), which is
+ * where src/http/database.ts picks the database (the directory, or the caller's shard). Drizzle's D1
+ * driver only calls `prepare` and `batch`, which is all this implements.
  */
 
 export interface Rider {
   statement: D1PreparedStatement;
-  /** Receives the rider's own result when the round trip that carried it succeeded. */
+  /** Receives the guard's own result when a round trip that carried it succeeded. */
   accept(result: D1Result): void;
-  /** The error to throw instead of `err` when `err` was raised by the rider (else `undefined`). */
+  /** The error to throw instead of `err` when `err` was raised by this guard (else `undefined`). */
   translate(err: unknown): unknown;
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
 
 export class RequestD1 {
-  #rider: Rider | undefined;
+  #session: D1DatabaseSession | undefined;
+  #guards: Rider[] = [];
+  #checked = false;
   #inFlight: Promise<Outcome> | undefined;
   #failure: Outcome | undefined;
 
   constructor(
-    readonly session: D1DatabaseSession,
-    /** How the session started: on the primary, on any replica, or at a bookmark the client sent. */
+    private readonly open: (self: RequestD1) => D1DatabaseSession,
+    /** How the session starts: on the primary, on any replica, or at a bookmark the client sent. */
     readonly start: "primary" | "any" | "bookmark",
   ) {}
 
-  /** Sends `rider` with the next round trip (one rider per request). */
+  /** The D1 session (opened now if no statement has opened it yet). */
+  get session(): D1DatabaseSession {
+    this.#session ??= this.open(this);
+    return this.#session;
+  }
+
+  /** Whether the session was opened (a request that made no query has no bookmark to give). */
+  get opened(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /** Sends `rider` at the head of every round trip from now on. */
   carry(rider: Rider): void {
-    if (this.#rider || this.#inFlight) throw new Error("a rider is already pending");
-    this.#rider = rider;
+    this.#guards.push(rider);
   }
 
-  /** Whether a rider is still waiting for a round trip to carry it. */
+  /** Whether a guard has not yet been through a successful round trip. */
   get riderPending(): boolean {
-    return this.#rider !== undefined;
+    return this.#guards.length > 0 && !this.#checked;
   }
 
-  /** Sends a pending rider on its own (a request that made no query of its own) and waits for any rider. */
+  /** Sends the guards on their own (a request that made no query of its own) and waits for their outcome. */
   async settle(): Promise<void> {
-    if (this.#rider) await this.batch([]);
-    else await this.#afterRider();
+    if (this.riderPending && !this.#inFlight) await this.batch([]);
+    else await this.#afterFirst();
   }
 
   prepare(query: string): RequestStatement {
@@ -54,51 +68,46 @@ export class RequestD1 {
 
   async batch<T = unknown>(statements: readonly (D1PreparedStatement | RequestStatement)[]): Promise<D1Result<T>[]> {
     const inner = statements.map((s) => (s instanceof RequestStatement ? s.inner : s));
-    const rider = await this.#takeRider();
-    if (!rider) return this.session.batch<T>(inner);
-    return (await this.#withRider(rider, inner)) as D1Result<T>[];
+    await this.#afterFirst();
+    if (this.#guards.length === 0) return this.session.batch<T>(inner);
+    return (await this.#guarded(inner)) as D1Result<T>[];
   }
 
-  /** One statement's call: alone, or as the second statement of the rider's batch. */
+  /** One statement's call: alone, or after the guards in one batch. */
   async run<R>(statement: D1PreparedStatement, alone: () => Promise<R>, fromResult: (result: D1Result) => R): Promise<R> {
-    const rider = await this.#takeRider();
-    if (!rider) return alone();
-    const [result] = await this.#withRider(rider, [statement]);
+    await this.#afterFirst();
+    if (this.#guards.length === 0) return alone();
+    const [result] = await this.#guarded([statement]);
     return fromResult(result as D1Result);
   }
 
-  async #afterRider(): Promise<void> {
+  async #afterFirst(): Promise<void> {
     const outcome = this.#failure ?? (this.#inFlight ? await this.#inFlight : undefined);
     if (outcome && !outcome.ok) throw outcome.error;
   }
 
-  async #takeRider(): Promise<Rider | undefined> {
-    await this.#afterRider();
-    const rider = this.#rider;
-    this.#rider = undefined;
-    return rider;
-  }
-
-  async #withRider(rider: Rider, statements: D1PreparedStatement[]): Promise<D1Result[]> {
-    let done!: (outcome: Outcome) => void;
-    this.#inFlight = new Promise((resolve) => (done = resolve));
+  async #guarded(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+    const guards = [...this.#guards];
+    let done: ((outcome: Outcome) => void) | undefined;
+    if (!this.#checked && !this.#inFlight) this.#inFlight = new Promise((resolve) => (done = resolve));
     try {
-      const [own, ...results] = await this.session.batch([rider.statement, ...statements]);
-      rider.accept(own as D1Result);
-      done({ ok: true });
-      return results;
+      const results = await this.session.batch([...guards.map((g) => g.statement), ...statements]);
+      guards.forEach((guard, i) => guard.accept(results[i] as D1Result));
+      this.#checked = true;
+      done?.({ ok: true });
+      return results.slice(guards.length);
     } catch (err) {
-      const translated = rider.translate(err);
-      if (translated === undefined) {
-        // The handler's statements failed, not the rider (it ran first and passed), and the batch rolled back
-        // with the rider's row: carry it again with the next round trip (or alone, from settle()).
-        this.#rider = rider;
-        done({ ok: true });
-        throw err;
+      for (const guard of guards) {
+        const translated = guard.translate(err);
+        if (translated === undefined) continue;
+        this.#failure = { ok: false, error: translated };
+        done?.(this.#failure);
+        throw translated;
       }
-      this.#failure = { ok: false, error: translated };
-      done(this.#failure);
-      throw translated;
+      // The handler's statements failed, not a guard (they ran first and passed); the next round trip carries them again.
+      if (done) this.#inFlight = undefined;
+      done?.({ ok: true });
+      throw err;
     }
   }
 }

@@ -12,14 +12,22 @@ export interface RoundTripException {
 }
 
 export const ROUND_TRIP_EXCEPTIONS = {
-  "POST /api/v1/user/login": {
+  "POST /api/v1/user/sign_up": {
     trips: 2,
     reason:
-      "the user and the failure counters are read, the password is verified in the Worker (PBKDF2), then the outcome (counters, audit entry) is written",
+      "two databases (docs/scaling.md): the user's row and audit entry in their shard first, then the directory row that makes the username loginable",
+  },
+  "POST /api/v1/user/login": {
+    trips: 3,
+    reason:
+      "the directory account and the failure counters are read, the password is verified in the Worker (PBKDF2), then at once the outcome " +
+      "(counters) in the directory and the token version with the audit entry in the user's shard: 2 sequential, 3 calls (2 for a wrong password)",
   },
   "POST /api/v1/user/change_password": {
-    trips: 2,
-    reason: "the current password hash is read (with the token check) and verified in the Worker before the new one is written",
+    trips: 4,
+    reason:
+      "the token check (shard) and the current hash with the attempt counted (directory) at once, the hash verified in the Worker, then the new hash " +
+      "(directory) before the token version bump (shard): 3 sequential, 4 calls",
   },
   "PUT /api/v1/transaction/update/{transaction_id}": {
     trips: 2,

@@ -1,6 +1,10 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+/**
+ * A user's row in their shard (issue 17): the profile and the token version every request checks, next to
+ * the user's data. Login data (username uniqueness, password hash) is the directory's `accounts` row.
+ */
 export const users = sqliteTable(
   "users",
   {
@@ -8,8 +12,6 @@ export const users = sqliteTable(
     username: text("username").notNull(),
     fullName: text("full_name").notNull(),
     email: text("email"),
-    // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>": parameters travel with the hash.
-    passwordHash: text("password_hash").notNull(),
     // Bumped on logout and password change; tokens carry the version they were issued at.
     tokenVersion: integer("token_version").notNull().default(0),
     // IANA name accepted by the runtime's Intl; every day-based figure uses its local days.
@@ -17,10 +19,12 @@ export const users = sqliteTable(
     weekStart: text("week_start", { enum: ["monday", "sunday"] })
       .notNull()
       .default("monday"),
+    // The user's logical slot (db/shards.ts slotOf): a slot move selects its users by it.
+    slot: integer("slot").notNull().default(-1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("users_username_nocase").on(sql`${t.username} COLLATE NOCASE`)],
+  (t) => [index("users_slot").on(t.slot, t.id)],
 );
 
 /** The owning user of a per-user row: deleting the user deletes the row. */
@@ -28,6 +32,46 @@ const ownerId = () =>
   text("user_id")
     .notNull()
     .references(() => users.id, { onDelete: "cascade" });
+/** Directory: who can log in, by username (unique, NOCASE), and in which slot their data lives. */
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>": parameters travel with the hash.
+    passwordHash: text("password_hash").notNull(),
+    slot: integer("slot").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("accounts_username_nocase").on(sql`${t.username} COLLATE NOCASE`)],
+);
+
+/** Directory: slot (0-255) -> the name of the shard binding that holds it. */
+export const slots = sqliteTable("slots", {
+  slot: integer("slot").primaryKey(),
+  binding: text("binding").notNull(),
+});
+
+/** Directory: one row per slot move, its phase and cursor (src/shards/move.ts). */
+export const slotMoves = sqliteTable("slot_moves", {
+  slot: integer("slot").primaryKey(),
+  fromBinding: text("from_binding").notNull(),
+  toBinding: text("to_binding").notNull(),
+  phase: text("phase").notNull(),
+  step: integer("step").notNull().default(0),
+  cursor: text("cursor"),
+  report: text("report"),
+  startedAt: text("started_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Shard: slots this shard must not write for now (a move in progress, or done away from here). */
+export const slotFences = sqliteTable("slot_fences", {
+  slot: integer("slot").primaryKey(),
+  reason: text("reason").notNull(),
+  since: text("since").notNull(),
+});
 
 export const transactions = sqliteTable(
   "transactions",
@@ -280,10 +324,14 @@ export const events = sqliteTable(
     object: text("object").notNull(),
     createdAt: text("created_at").notNull(),
     enqueuedAt: text("enqueued_at"),
+    // The event's place in its owner's stream (1, 2, …; set by a trigger, 0009): what GET /events cursors
+    // hold. `pos` is this database's own order and changes when a slot move copies the event elsewhere.
+    seq: integer("seq").notNull().default(0),
   },
   (t) => [
     uniqueIndex("events_id").on(t.id),
     index("events_user_pos").on(t.userId, t.pos),
+    index("events_user_seq").on(t.userId, t.seq),
     index("events_created_at").on(t.createdAt),
     index("events_outbox").on(t.pos).where(sql`${t.enqueuedAt} IS NULL`),
   ],

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { getDb } from "../db/client";
 import { isLocal } from "../lib/environment";
 
 export interface Faults {
@@ -12,10 +12,10 @@ export interface Faults {
 
 const NONE: Faults = { consumerFailUsers: new Set(), queueSendFailRate: 0, webhookRetryScale: 1 };
 
-/** Local-only fault switches (table fault_switches); read only when isLocal(env). */
-export async function activeFaults(env: Env, db: Database): Promise<Faults> {
+/** Local-only fault switches (the directory's table fault_switches); read only when isLocal(env). */
+export async function activeFaults(env: Env): Promise<Faults> {
   if (!isLocal(env)) return NONE;
-  const rows = await db.all<{ name: string; value: string }>(sql`SELECT name, value FROM fault_switches`);
+  const rows = await getDb(env.DB).all<{ name: string; value: string }>(sql`SELECT name, value FROM fault_switches`);
   const faults = { ...NONE, consumerFailUsers: new Set<string>() };
   for (const { name, value } of rows) {
     if (name === "consumer_fail_users") for (const id of JSON.parse(value) as string[]) faults.consumerFailUsers.add(id);

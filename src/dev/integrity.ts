@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { DAY_TOTALS } from "../analytics/rollup-sql";
-import type { Database } from "../db/client";
+import { type Database, getDb } from "../db/client";
+import { allShards } from "../db/shards";
 
 /**
  * Rollups must equal the rows: any (user, currency, time key, category) where they differ, and any empty rollup row.
@@ -19,4 +20,14 @@ export async function integrityReport(db: Database) {
     LIMIT 100`);
   const transactions = await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM transactions`);
   return { ok: mismatches.length === 0, transactions: transactions?.n ?? 0, mismatches };
+}
+
+/** The report over every shard (transactions summed, mismatches listed together). */
+export async function integrityReportAll(env: Env) {
+  const reports = await Promise.all(allShards(env).map((shard) => integrityReport(getDb(shard.binding))));
+  return {
+    ok: reports.every((r) => r.ok),
+    transactions: reports.reduce((n, r) => n + r.transactions, 0),
+    mismatches: reports.flatMap((r) => r.mismatches),
+  };
 }

@@ -20,7 +20,7 @@ export const listEventsHandler: AppRouteHandler<typeof listEvents> = async (c) =
     {
       data: page.rows.map((row) => service.renderEvent(row, user)),
       has_more: page.hasMore,
-      next_cursor: page.hasMore && last ? await encodeCursor(key, { u: user.id, s: last.pos }) : null,
+      next_cursor: page.hasMore && last ? await encodeCursor(key, { u: user.id, s: last.seq }) : null,
     },
     200,
   );

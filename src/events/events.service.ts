@@ -21,15 +21,15 @@ export function renderEvent(row: EventRow, owner: Owner) {
 
 export type RenderedEvent = ReturnType<typeof renderEvent>;
 
-/** The caller's events after position `after`, oldest first. */
+/** The caller's events after their stream position `after`, oldest first. */
 export async function listEvents(db: Database, userId: string, after: number, limit: number, type?: string) {
-  const conditions: SQL[] = [eq(events.userId, userId), gt(events.pos, after)];
+  const conditions: SQL[] = [eq(events.userId, userId), gt(events.seq, after)];
   if (type) conditions.push(eq(events.type, type));
   const rows = await db
     .select()
     .from(events)
     .where(and(...conditions))
-    .orderBy(asc(events.pos))
+    .orderBy(asc(events.seq))
     .limit(limit + 1);
   return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
 }

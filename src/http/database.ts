@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type Database, databaseOver } from "../db/client";
 import { RequestD1 } from "../db/request-d1";
+import { fenceGuard, shardDatabase } from "../db/shard-database";
+import { bindingNamed, cachedSlotTable, shardNameFor, slotOf, slotTable } from "../db/shards";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
@@ -11,11 +13,16 @@ const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32,64}$/i;
 const READS = new Set(["GET", "HEAD"]);
 
 /**
- * THE per-request database handle. Every read or write of user data in a request goes through
- * `c.var.db` (drizzle, typed `Database` like `getDb`'s) or `requestDb(c)`; never `getDb(c.env.DB)`,
- * which would bypass the session (no read-your-writes, no bookmark) and cost a second round trip,
- * because requireAuth's token check rides with the handle's first one (see db/request-d1.ts).
- * A later change that routes a user's data elsewhere (sharding) changes this middleware only.
+ * THE per-request database handle, and the one place that knows about shards (docs/scaling.md). Every read
+ * or write of user data in a request goes through `c.var.db` (drizzle, typed `Database` like `getDb`'s) or
+ * `requestDb(c)`; never `getDb(c.env.DB)`, which would bypass the session (no read-your-writes, no
+ * bookmark), the routing and the checks that ride with each round trip (see db/request-d1.ts).
+ *
+ * Routing: the session opens on first use. For an authenticated caller (requireAuth ran) it is a session on
+ * the caller's shard, picked from the user id through the slot table (cached per isolate), with the slot's
+ * fence check at the head of every round trip next to the token check; otherwise (sign-up, login) a
+ * session on the directory, DB. Handlers never name a shard: the few that must reach a user's shard
+ * before there is a caller (sign-up, login) ask `userDatabase(c, userId)`.
  *
  * One D1 session per request (read replication): writes start on the primary; reads on any replica, or
  * at least as fresh as the bookmark the client sends in X-D1-Bookmark (pass back the one a write
@@ -28,19 +35,42 @@ export const requestDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
       errors: [{ path: "X-D1-Bookmark", message: "must be a bookmark an earlier response returned" }],
     });
   }
+  const table = await slotTable(c.env);
   const read = READS.has(c.req.method);
-  const d1 =
-    read && sent
-      ? new RequestD1(c.env.DB.withSession(sent), "bookmark")
-      : new RequestD1(c.env.DB.withSession(read ? "first-unconstrained" : "first-primary"), read ? "any" : "primary");
+  const constraint = read && sent ? sent : read ? "first-unconstrained" : "first-primary";
+  const d1 = new RequestD1(
+    (self) => {
+      const user = c.get("user");
+      if (!user) return c.env.DB.withSession(constraint);
+      const session = bindingNamed(c.env, shardNameFor(table, user.id)).withSession(constraint);
+      self.carry(fenceGuard(session, slotOf(user.id)));
+      return session;
+    },
+    read && sent ? "bookmark" : read ? "any" : "primary",
+  );
   c.set("d1", d1);
   c.set("db", databaseOver(d1));
   await next();
-  const bookmark = d1.session.getBookmark() ?? sent;
+  const bookmark = (d1.opened ? d1.session.getBookmark() : null) ?? sent;
   if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
 };
 
 /** The request's database handle (the same as `c.var.db`). */
 export function requestDb(c: Context<AppEnv>): Database {
   return c.var.db;
+}
+
+/**
+ * A handle on a user's shard before the request has a caller (sign-up writes the user's row there; login
+ * reads the token version and writes the audit entry), with the slot's fence check on every round trip.
+ */
+export function userDatabase(c: Context<AppEnv>, userId: string): Database {
+  if (c.get("user")?.id === userId) return c.var.db;
+  return shardDatabase(c.env, userId, cachedSlotTable());
+}
+
+/** The directory (accounts, throttle counters): `c.var.db` before there is a caller, else a session of its own. */
+export function directoryDatabase(c: Context<AppEnv>): Database {
+  if (!c.get("user")) return c.var.db;
+  return databaseOver(new RequestD1(() => c.env.DB.withSession("first-primary"), "primary"));
 }

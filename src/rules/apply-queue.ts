@@ -25,8 +25,11 @@ export function isRuleApplyMessage(body: unknown): body is RuleApplyMessage {
 export async function consumeRuleApply(messages: readonly Message<unknown>[], env: Env, ctx: ExecutionContext): Promise<void> {
   for (const message of messages) {
     const body = message.body as RuleApplyMessage;
-    const write = backgroundWriteContext(env, (p) => ctx.waitUntil(p), { requestId: body.request_id, clientIp: null });
     try {
+      const write = await backgroundWriteContext(env, body.user_id, (p) => ctx.waitUntil(p), {
+        requestId: body.request_id,
+        clientIp: null,
+      });
       const row = await write.db.query.rules.findFirst({
         where: (r, { and, eq }) => and(eq(r.id, body.rule_id), eq(r.userId, body.user_id)),
       });

@@ -1,7 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import { runBatch } from "../db/batch";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
 import { events, webhookDeliveries, webhooks } from "../db/schema";
+import { shardDatabaseOf } from "../db/shard-database";
+import { allShards } from "../db/shards";
 import { activeFaults } from "../dev/faults";
 import { ownerOf, renderEvent } from "../events/events.service";
 import { newId } from "../lib/ids";
@@ -16,7 +18,23 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 
 function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   const b = body as Partial<DeliveryMessage> | null;
-  return typeof b?.event_id === "string" && typeof b.webhook_id === "string";
+  return typeof b?.event_id === "string" && typeof b.webhook_id === "string" && (b.user_id === undefined || typeof b.user_id === "string");
+}
+
+/**
+ * The shard that holds a delivery's endpoint and event: its owner's (fence-checked, so a slot being moved
+ * retries later), or, for a message queued before it named its owner, whichever shard has the endpoint.
+ */
+async function deliveryDatabase(env: Env, message: DeliveryMessage): Promise<Database | undefined> {
+  if (message.user_id) return shardDatabaseOf(env, message.user_id);
+  for (const shard of allShards(env)) {
+    const found = await shard.binding
+      .prepare("SELECT user_id FROM webhooks WHERE id = ?")
+      .bind(message.webhook_id)
+      .first<{ user_id: string }>();
+    if (found) return shardDatabaseOf(env, found.user_id);
+  }
+  return undefined;
 }
 
 interface Attempt {
@@ -67,7 +85,8 @@ export async function deliverOnce(env: Env, db: Database, message: DeliveryMessa
     db.select().from(events).where(eq(events.id, message.event_id)).get(),
   ]);
   // Deleted or disabled endpoint, pruned event, or a message that mixes two users: nothing to send.
-  if (!hook || !event || hook.userId !== event.userId || hook.status !== "enabled") return { outcome: "skipped" as const };
+  const mixed = hook?.userId !== event?.userId || (message.user_id !== undefined && message.user_id !== hook?.userId);
+  if (!hook || !event || mixed || hook.status !== "enabled") return { outcome: "skipped" as const };
   const body = JSON.stringify(renderEvent(event, await ownerOf(db, event.userId)));
   const result = await post(env, hook, event.id, body);
   const now = new Date();
@@ -99,9 +118,8 @@ export async function deliverOnce(env: Env, db: Database, message: DeliveryMessa
 
 /** Queue consumer: deliveries run concurrently; each message is acked or retried on its own. */
 export async function consumeWebhookBatch(batch: MessageBatch<unknown>, env: Env): Promise<DeliveryOutcome[]> {
-  const db = getDb(env.DB);
   // Production: no query, scale 1.
-  const { webhookRetryScale } = await activeFaults(env, db);
+  const { webhookRetryScale } = await activeFaults(env);
   return Promise.all(
     batch.messages.map(async (message): Promise<DeliveryOutcome> => {
       if (!isDeliveryMessage(message.body)) {
@@ -110,7 +128,8 @@ export async function consumeWebhookBatch(batch: MessageBatch<unknown>, env: Env
         return "skipped";
       }
       try {
-        const result = await deliverOnce(env, db, message.body, message.attempts, webhookRetryScale);
+        const db = await deliveryDatabase(env, message.body);
+        const result = db ? await deliverOnce(env, db, message.body, message.attempts, webhookRetryScale) : { outcome: "skipped" as const };
         if (result.outcome === "retry") message.retry({ delaySeconds: result.delaySeconds });
         // Attempts exhausted: a plain retry moves it to the dead-letter queue (max_retries = 7).
         else if (result.outcome === "dead") message.retry();

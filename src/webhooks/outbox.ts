@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
-import { type Database, getDb } from "../db/client";
+import type { Database } from "../db/client";
 import { events, webhooks } from "../db/schema";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
@@ -9,6 +9,8 @@ import { subscribes } from "./webhooks.service";
 export interface DeliveryMessage {
   event_id: string;
   webhook_id: string;
+  /** The owner, whose shard holds the event and the endpoint (absent on messages queued before sharding). */
+  user_id?: string;
 }
 
 export const WEBHOOK_QUEUE_NAME = "finanalyze-webhooks";
@@ -18,8 +20,8 @@ export const WEBHOOK_DLQ_NAME = "finanalyze-webhooks-dlq";
 const OUTBOX_BATCH = 99;
 const SEND_BATCH = 100; // Queue sendBatch limit
 
-export async function sendDeliveries(env: Env, db: Database, messages: DeliveryMessage[]): Promise<void> {
-  if (messages.length > 0 && sendShouldFail(await activeFaults(env, db))) throw new Error("injected queue send fault");
+export async function sendDeliveries(env: Env, messages: DeliveryMessage[]): Promise<void> {
+  if (messages.length > 0 && sendShouldFail(await activeFaults(env))) throw new Error("injected queue send fault");
   for (let i = 0; i < messages.length; i += SEND_BATCH) {
     await env.WEBHOOK_QUEUE.sendBatch(messages.slice(i, i + SEND_BATCH).map((body) => ({ body })));
   }
@@ -29,6 +31,7 @@ export async function sendDeliveries(env: Env, db: Database, messages: DeliveryM
 export interface OutboxRow {
   pos: number;
   id: string;
+  user_id: string;
   type: string;
   webhook_id: string | null;
   webhook_events: string | null;
@@ -39,8 +42,8 @@ export interface OutboxRow {
  * reached the queue, each with the user's enabled endpoints, so the dispatch after the answer needs no read.
  */
 export function pendingOutbox(userId: string): SQL {
-  return sql`SELECT e.pos, e.id, e.type, w.id AS webhook_id, w.events AS webhook_events
-    FROM (SELECT pos, id, type FROM events WHERE user_id = ${userId} AND enqueued_at IS NULL ORDER BY pos LIMIT ${OUTBOX_BATCH}) AS e
+  return sql`SELECT e.pos, e.id, e.user_id, e.type, w.id AS webhook_id, w.events AS webhook_events
+    FROM (SELECT pos, id, user_id, type FROM events WHERE user_id = ${userId} AND enqueued_at IS NULL ORDER BY pos LIMIT ${OUTBOX_BATCH}) AS e
     LEFT JOIN webhooks w ON w.user_id = ${userId} AND w.status = 'enabled'
     ORDER BY e.pos`;
 }
@@ -49,7 +52,7 @@ export function pendingOutbox(userId: string): SQL {
 function outboxMessages(rows: readonly OutboxRow[]): { messages: DeliveryMessage[]; positions: number[] } {
   const messages = rows.flatMap((r) =>
     r.webhook_id && r.webhook_events && subscribes({ events: r.webhook_events }, r.type)
-      ? [{ event_id: r.id, webhook_id: r.webhook_id }]
+      ? [{ event_id: r.id, webhook_id: r.webhook_id, user_id: r.user_id }]
       : [],
   );
   return { messages, positions: [...new Set(rows.map((r) => r.pos))] };
@@ -59,7 +62,7 @@ function outboxMessages(rows: readonly OutboxRow[]): { messages: DeliveryMessage
 async function sendAndMark(env: Env, db: Database, rows: readonly OutboxRow[]): Promise<number> {
   const { messages, positions } = outboxMessages(rows);
   if (positions.length === 0) return 0;
-  await sendDeliveries(env, db, messages);
+  await sendDeliveries(env, messages);
   await db.update(events).set({ enqueuedAt: new Date().toISOString() }).where(inArray(events.pos, positions));
   return positions.length;
 }
@@ -68,10 +71,10 @@ async function sendAndMark(env: Env, db: Database, rows: readonly OutboxRow[]): 
  * After a write's batch: sends the outbox rows it read (`pendingOutbox`), so the common case adds only the
  * mark; a full page continues with `dispatchOutbox`. A failed send leaves the events to the cron sweep.
  */
-export async function dispatchRead(env: Env, userId: string, rows: readonly OutboxRow[]): Promise<number> {
+export async function dispatchRead(env: Env, db: Database, userId: string, rows: readonly OutboxRow[]): Promise<number> {
   try {
-    const sent = await sendAndMark(env, getDb(env.DB), rows);
-    return sent < OUTBOX_BATCH ? sent : sent + (await dispatchOutbox(env, { userId }));
+    const sent = await sendAndMark(env, db, rows);
+    return sent < OUTBOX_BATCH ? sent : sent + (await dispatchOutbox(env, db, { userId }));
   } catch (err) {
     logEvent("webhooks.dispatch_failed", { user_id: userId, error: String(err) });
     return 0;
@@ -79,17 +82,19 @@ export async function dispatchRead(env: Env, userId: string, rows: readonly Outb
 }
 
 /**
- * Sends outbox events that have not reached the queue (of one user, or of everyone for the cron sweep):
- * one message per subscribed enabled endpoint, then marks them enqueued. A failed send leaves them
- * unmarked for the sweep; a crash between send and mark sends twice, which at-least-once allows.
+ * Sends outbox events of one shard that have not reached the queue (of one user, or of everyone there for the
+ * cron sweep): one message per subscribed enabled endpoint, then marks them enqueued. A failed send leaves
+ * them unmarked for the sweep; a crash between send and mark sends twice, which at-least-once allows.
+ * The sweep skips users whose slot is fenced on this shard (a copy being moved in or out: the serving
+ * shard sends their events).
  */
-export async function dispatchOutbox(env: Env, options: { userId?: string; createdBefore?: string } = {}): Promise<number> {
-  const db = getDb(env.DB);
+export async function dispatchOutbox(env: Env, db: Database, options: { userId?: string; createdBefore?: string } = {}): Promise<number> {
   let dispatched = 0;
   try {
     for (;;) {
       const conditions: SQL[] = [isNull(events.enqueuedAt)];
       if (options.userId) conditions.push(eq(events.userId, options.userId));
+      else conditions.push(sql`${events.userId} NOT IN (SELECT id FROM users WHERE slot IN (SELECT slot FROM slot_fences))`);
       if (options.createdBefore) conditions.push(lt(events.createdAt, options.createdBefore));
       const pending = await db
         .select({ pos: events.pos, id: events.id, userId: events.userId, type: events.type })
@@ -105,7 +110,7 @@ export async function dispatchOutbox(env: Env, options: { userId?: string; creat
         .where(and(inArray(webhooks.userId, owners), eq(webhooks.status, "enabled")));
       const rows = pending.flatMap((event): OutboxRow[] => {
         const own = hooks.filter((h) => h.userId === event.userId);
-        const base = { pos: event.pos, id: event.id, type: event.type };
+        const base = { pos: event.pos, id: event.id, user_id: event.userId, type: event.type };
         return own.length === 0
           ? [{ ...base, webhook_id: null, webhook_events: null }]
           : own.map((h) => ({ ...base, webhook_id: h.id, webhook_events: h.events }));
@@ -119,16 +124,20 @@ export async function dispatchOutbox(env: Env, options: { userId?: string; creat
   }
 }
 
-/** Cron: events older than a minute that never reached the queue (a failed or lost send). */
-export function sweepOutbox(env: Env, now = Date.now()): Promise<number> {
-  return dispatchOutbox(env, { createdBefore: new Date(now - 60_000).toISOString() });
+/** Cron, per shard: events older than a minute that never reached the queue (a failed or lost send). */
+export function sweepOutbox(env: Env, shard: Database, now = Date.now()): Promise<number> {
+  return dispatchOutbox(env, shard, { createdBefore: new Date(now - 60_000).toISOString() });
 }
 
-/** Statement for the events cron: drops events and delivery attempts older than the kept 30 days. */
+/**
+ * Statements for the events cron: drop events and delivery attempts older than the kept 30 days. Each
+ * user's latest event stays, so their stream positions (events.seq) never start over.
+ */
 export function pruneEventsStatements(now = new Date()): SQL[] {
   const horizon = new Date(now.getTime() - 30 * 86_400_000).toISOString();
   return [
-    sql`DELETE FROM events WHERE created_at < ${horizon} AND enqueued_at IS NOT NULL`,
+    sql`DELETE FROM events WHERE created_at < ${horizon} AND enqueued_at IS NOT NULL
+      AND seq < (SELECT MAX(latest.seq) FROM events AS latest WHERE latest.user_id = events.user_id)`,
     sql`DELETE FROM webhook_deliveries WHERE attempted_at < ${horizon}`,
   ];
 }

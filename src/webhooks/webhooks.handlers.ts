@@ -46,7 +46,7 @@ export const rotateWebhookSecret: AppRouteHandler<typeof routes.rotateWebhookSec
 export const testWebhook: AppRouteHandler<typeof routes.testWebhook> = async (c) => {
   const webhookId = c.req.valid("param").webhook_id;
   const id = await service.storePing(c.var.db, c.get("user").id, webhookId);
-  await sendDeliveries(c.env, c.var.db, [{ event_id: id, webhook_id: webhookId }]);
+  await sendDeliveries(c.env, [{ event_id: id, webhook_id: webhookId, user_id: c.get("user").id }]);
   return c.json({ queued: true as const, event_id: id }, 202);
 };
 
@@ -60,6 +60,6 @@ export const redeliver: AppRouteHandler<typeof routes.redeliver> = async (c) => 
   const db = c.var.db;
   const { webhook_id: webhookId, delivery_id: deliveryId } = c.req.valid("param");
   const delivery = await service.getDelivery(db, c.get("user").id, webhookId, deliveryId);
-  await sendDeliveries(c.env, db, [{ event_id: delivery.eventId, webhook_id: webhookId }]);
+  await sendDeliveries(c.env, [{ event_id: delivery.eventId, webhook_id: webhookId, user_id: c.get("user").id }]);
   return c.json({ queued: true as const, event_id: delivery.eventId }, 202);
 };

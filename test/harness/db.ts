@@ -2,9 +2,30 @@
 import { env } from "cloudflare:workers";
 import type { OracleCategory, OracleRow } from "../../scripts/lib/analytics-oracle.mjs";
 import { DAY_TOTALS, MERCHANT_TOTALS } from "../../src/analytics/rollup-sql";
+import { allShards, shardOf } from "../../src/db/shards";
 
-/** Rows of a read-only query, for before/after snapshots of storage. */
+/** The shard database that holds a user's data (issue 17: users are spread over SHARD_0 ... SHARD_n). */
+export function shardFor(userId: string): Promise<D1Database> {
+  return shardOf(env, userId);
+}
+
+/**
+ * Rows of a read-only query, for before/after snapshots of storage: on the shard of the first user id
+ * among the parameters (per-user data), else on the directory.
+ */
 export async function rows(query: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  const userId = params.find((p): p is string => typeof p === "string" && p.startsWith("usr_"));
+  const db = userId ? await shardFor(userId) : env.DB;
+  return (
+    await db
+      .prepare(query)
+      .bind(...params)
+      .all<Record<string, unknown>>()
+  ).results;
+}
+
+/** Rows of a read-only query on the directory (accounts, throttle counters, slots). */
+export async function directoryRows(query: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
   return (
     await env.DB.prepare(query)
       .bind(...params)
@@ -12,11 +33,38 @@ export async function rows(query: string, ...params: unknown[]): Promise<Record<
   ).results;
 }
 
-/** The application tables every suite expects to survive hostile input. */
-export const APP_TABLES = ["analytics_state", "audit_log", "daily_rollups", "idempotency_keys", "login_failures", "transactions", "users"];
+/** Rows of a query on every shard, concatenated. */
+export async function allShardRows(query: string, ...params: unknown[]): Promise<Record<string, unknown>[]> {
+  const lists = await Promise.all(
+    allShards(env).map(
+      async ({ binding }) =>
+        (
+          await binding
+            .prepare(query)
+            .bind(...params)
+            .all<Record<string, unknown>>()
+        ).results,
+    ),
+  );
+  return lists.flat();
+}
 
+/** The application tables every suite expects to survive hostile input (shard tables, then the directory's). */
+const SHARD_TABLES = ["analytics_state", "audit_log", "daily_rollups", "idempotency_keys", "transactions", "users"];
+const DIRECTORY_TABLES = ["accounts", "login_failures", "slots"];
+export const APP_TABLES = [
+  ...allShards(env).flatMap((shard) => SHARD_TABLES.map((table) => `${shard.name}:${table}`)),
+  ...DIRECTORY_TABLES.map((table) => `DB:${table}`),
+];
+
+/** The tables of the directory and of every shard, as "binding:table". */
 export async function tableNames(): Promise<string[]> {
-  return (await rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => String(r.name));
+  const names: string[] = [];
+  for (const { name, binding } of [{ name: "DB", binding: env.DB }, ...allShards(env)]) {
+    const { results } = await binding.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
+    names.push(...results.map((r) => `${name}:${r.name}`));
+  }
+  return names;
 }
 
 /** A user's stored transactions in the shape the analytics oracle reads (amount in minor units, as text). */
@@ -41,7 +89,8 @@ export interface StateRow {
 }
 
 export async function analyticsState(userId: string): Promise<StateRow | null> {
-  return env.DB.prepare("SELECT version, snapshot_version, snapshot, computed_at FROM analytics_state WHERE user_id = ?")
+  return (await shardFor(userId))
+    .prepare("SELECT version, snapshot_version, snapshot, computed_at FROM analytics_state WHERE user_id = ?")
     .bind(userId)
     .first<StateRow>();
 }
@@ -77,7 +126,7 @@ export interface DayRow {
 }
 
 async function all(query: string, userId: string): Promise<DayRow[]> {
-  return (await env.DB.prepare(query).bind(userId).all<DayRow>()).results;
+  return (await (await shardFor(userId)).prepare(query).bind(userId).all<DayRow>()).results;
 }
 
 /**

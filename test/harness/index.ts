@@ -8,6 +8,7 @@ export {
   type OracleRow,
   toMinor,
 } from "../../scripts/lib/analytics-oracle.mjs";
+export * from "./counting";
 export * from "./db";
 export * from "./http";
 export * from "./jwt";
