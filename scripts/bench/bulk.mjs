@@ -9,7 +9,7 @@ export async function measureBulk({ bulk, rows }) {
   // 4. Bulk import vs raw SQLite.
   log(`bulk import: ${num(BULK_ROWS)} rows, ${BULK_PER_REQUEST} per request, ${BULK_CONNECTIONS} connections ...`);
   const imported = SKIP_BULK ? { created: BULK_ROWS, seconds: 1, latency: { p50: 0, p99: 0 } } : await runLoad(bulkScenario(bulk.token));
-  const stored = await (await db())
+  const stored = await (await db(bulk.id))
     .prepare(
       "SELECT COUNT(*) AS n, (SELECT SUM(tx_count) FROM daily_rollups WHERE user_id = ?1) AS rolled FROM transactions WHERE user_id = ?1",
     )
@@ -25,7 +25,7 @@ export async function measureBulk({ bulk, rows }) {
   log(
     `bulk import: ${num(bulkRate)} rows/s (${imported.seconds.toFixed(1)} s; first fifth ${num(bulkFirst)} rows/s, last fifth ${num(bulkLast)} rows/s)`,
   );
-  const raw = plainInsertRate({ dir: work, migrationsDir: join(root, "migrations"), count: BULK_ROWS });
+  const raw = plainInsertRate({ dir: work, migrationsDir: join(root, "migrations", "shard"), count: BULK_ROWS });
   log(`raw SQLite: ${num(raw.rowsPerSecond)} rows/s (${raw.seconds.toFixed(2)} s)`);
 
   const ref = rows.find((r) => r.name === "reference");

@@ -42,7 +42,7 @@ export async function measureEndpoints(ctx) {
   // A 200 is only answered when the row was deleted; check the rows too (warm-up deletes included, and a
   // request built when the run stopped may not have been sent).
   const deleted =
-    pool.length - (await (await db()).prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(del.id).first()).n;
+    pool.length - (await (await db(del.id)).prepare("SELECT COUNT(*) AS n FROM transactions WHERE user_id = ?").bind(del.id).first()).n;
   if (deleted < remove.ok || deleted > remove.consumed)
     throw new Error(`${deleted} rows deleted, ${remove.ok} measured 200s, ${remove.consumed} ids used`);
   await measure("health-end", "GET /health (again, drift check)", load.health);

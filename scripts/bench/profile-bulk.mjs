@@ -15,7 +15,7 @@ export async function profileBulk({ environment }) {
   const plan = async () =>
     (
       await (
-        await db()
+        await db("")
       )
         .prepare(planSql)
         .bind(...Array(98).fill("x"))
@@ -24,8 +24,14 @@ export async function profileBulk({ environment }) {
       .map((p) => p.detail)
       .join("; ");
   const planBefore = await plan();
-  const shaped = apiShapedInsertRate({ dir: work, migrationsDir: join(root, "migrations"), count: BULK_ROWS, analyzeAfterFirst: true });
-  await (await db()).exec("ANALYZE");
+  const shaped = apiShapedInsertRate({
+    dir: work,
+    migrationsDir: join(root, "migrations", "shard"),
+    count: BULK_ROWS,
+    analyzeAfterFirst: true,
+  });
+  // Every shard: the re-run's fresh user may live on any of them.
+  for (const { binding } of worker.config.d1_databases) await (await worker.mf.getD1Database(binding)).exec("ANALYZE");
   const planAfter = await plan();
   const again = await signUpAndLogin(worker.url, "benchbulk2");
   const rerun = await runLoad(bulkScenario(again.token));

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { slotOf } from "../../src/db/slot.ts";
 import { listenerProcess, processCpu, startWorkerd } from "../lib/bench-worker.mjs";
 import { root } from "../lib/local-worker.mjs";
 import { syntheticRequestItem } from "../lib/synthetic.mjs";
@@ -143,5 +144,11 @@ export async function start(options) {
   workerdPid = listenerProcess(worker.port)?.pid ?? 0;
 }
 
-/** The D1 binding of the running workerd (stubs die with each restart, so ask each time). */
-export const db = () => worker.mf.getD1Database("DB");
+/** The shard binding that holds a user's data, as the directory's slot table starts out (slot mod shard count). */
+export function shardOf(userId) {
+  const shards = worker.config.d1_databases.map((d) => d.binding).filter((b) => b !== "DB");
+  return shards.length > 0 ? shards[slotOf(userId) % shards.length] : "DB";
+}
+
+/** The D1 database of a user's shard in the running workerd (stubs die with each restart, so ask each time). */
+export const db = (userId) => worker.mf.getD1Database(shardOf(userId));

@@ -1,6 +1,7 @@
 // npm run bench, steps 1-2: build as deploy would, start workerd on the bundle, seed, then switch to production vars.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { slotOf } from "../../src/db/slot.ts";
 import { buildDeployBundle, listenerProcess, runtimeVersions } from "../lib/bench-worker.mjs";
 import { signUpAndLogin } from "../lib/local-worker.mjs";
 import { CONNECTIONS, DURATION, HISTORY, num, WARMUP } from "./config.mjs";
@@ -18,9 +19,13 @@ export async function setUp() {
   const jwtSecret = randomBytes(48).toString("base64url");
   await start({ bundle, persistDir: join(work, "state"), environment: "development", jwtSecret });
   const migrations = await worker.applyMigrations();
-  log(`workerd on ${worker.url}, migrations ${migrations.join(", ")}`);
+  log(`workerd on ${worker.url}, migrations applied (${migrations.join(", ")})`);
 
   const hist = await signUpAndLogin(worker.url, "benchhist");
+  // The reference reads the same shard as the app does for this user (slots start on slot mod shard count).
+  const shards = worker.config.d1_databases.map((d) => d.binding).filter((b) => b !== "DB");
+  const histShard = shards.length > 0 ? shards[slotOf(hist.id) % shards.length] : "DB";
+  worker.setReferenceShard(histShard);
   const seedStarted = performance.now();
   const seeded = await api("POST", "/__dev/seed", hist.token, { offset: 0, count: HISTORY, days: 1000, start_date: "2024-01-01" });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -40,5 +45,5 @@ export async function setUp() {
     `measuring with ENVIRONMENT=${environment} (/__dev/seed now 404), workerd pid ${workerdPid}; ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s each`,
   );
   const auth = { authorization: `Bearer ${hist.token}` };
-  return { versions, bundle, hist, seedSeconds, del, bulk, environment, listener, getIds, updateIds, auth };
+  return { versions, bundle, hist, histShard, seedSeconds, del, bulk, environment, listener, getIds, updateIds, auth };
 }

@@ -112,9 +112,15 @@ function wrap(target, ms) {
   };
 }
 const envs = new WeakMap();
+const isD1 = (v) => v && typeof v.prepare === "function" && typeof v.batch === "function" && typeof v.withSession === "function";
 function delayed(env) {
   let e = envs.get(env);
-  if (!e) envs.set(env, (e = { ...env, DB: wrap(env.DB, Number(env.BENCH_D1_DELAY_MS)) }));
+  if (!e) {
+    // Every D1 binding: the directory (DB) and each shard (SHARD_n).
+    const ms = Number(env.BENCH_D1_DELAY_MS);
+    e = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isD1(v) ? wrap(v, ms) : v]));
+    envs.set(env, e);
+  }
   return e;
 }`;
 
@@ -162,6 +168,9 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
   const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const logs = { lines: 0, errors: /** @type {string[]} */ ([]) };
+  // The reference and the probe query one database as DB: the shard that holds the measured user (setReferenceShard).
+  let referenceShard = "DB";
+  const databaseIdOf = (binding) => config.d1_databases.find((d) => d.binding === binding)?.database_id;
 
   const appWorker = (env, delayMs) => ({
     name: config.name,
@@ -202,7 +211,7 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     compatibilityDate: config.compatibility_date,
     routes: [`${PROBE_HOST}/*`],
     bindings: { JWT_SECRET: jwtSecret, USER_ID: userId },
-    d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
+    d1Databases: { DB: databaseIdOf(referenceShard) },
   });
   const referenceWorker = (delayMs) => ({
     name: "bench-reference",
@@ -211,7 +220,7 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     compatibilityDate: config.compatibility_date,
     routes: [`${REFERENCE_HOST}/*`],
     bindings: delayMs ? { BENCH_D1_DELAY_MS: String(delayMs) } : {},
-    d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id])),
+    d1Databases: { DB: databaseIdOf(referenceShard) },
   });
   /** @param {{ env: string, port: number, probeUserId?: string, inspector?: boolean, delayMs?: number }} o */
   const options = ({ env, port, probeUserId, inspector, delayMs }) =>
@@ -244,20 +253,30 @@ export async function startWorkerd({ bundle, persistDir, environment, jwtSecret 
     port,
     /** The wrangler.toml the bindings came from (for the report). */
     config,
+    /** Every D1 binding gets its folder (migrations/shard for SHARD_n, migrations/directory for DB); the shards first. */
     async applyMigrations() {
-      const db = await mf.getD1Database("DB");
-      const dir = join(root, config.d1_databases[0].migrations_dir ?? "migrations");
-      const files = readdirSync(dir)
-        .filter((f) => f.endsWith(".sql"))
-        .sort();
-      for (const file of files) {
-        const statements = readFileSync(join(dir, file), "utf8")
-          .split("--> statement-breakpoint")
-          .map((s) => s.trim())
-          .filter(Boolean);
-        await db.batch(statements.map((s) => db.prepare(s)));
+      const applied = [];
+      const ordered = [...config.d1_databases.filter((d) => d.binding !== "DB"), ...config.d1_databases.filter((d) => d.binding === "DB")];
+      for (const { binding, migrations_dir } of ordered) {
+        const db = await mf.getD1Database(binding);
+        const dir = join(root, migrations_dir ?? "migrations");
+        const files = readdirSync(dir)
+          .filter((f) => f.endsWith(".sql"))
+          .sort();
+        for (const file of files) {
+          const statements = readFileSync(join(dir, file), "utf8")
+            .split("--> statement-breakpoint")
+            .map((s) => s.trim())
+            .filter(Boolean);
+          await db.batch(statements.map((s) => db.prepare(s)));
+        }
+        applied.push(`${binding}: ${files.length}`);
       }
-      return files;
+      return applied;
+    },
+    /** The shard binding the reference and probe Workers query (from the next restart on). */
+    setReferenceShard(binding) {
+      referenceShard = binding;
     },
     async restart({ env, probeUserId, inspector, delayMs }) {
       await mf.setOptions(options({ env, port, probeUserId, inspector, delayMs }));

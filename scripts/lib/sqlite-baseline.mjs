@@ -35,11 +35,11 @@ function openDatabase(file, migrationsDir) {
     .sort())
     db.exec(readFileSync(join(migrationsDir, f), "utf8"));
   const now = new Date().toISOString();
-  db.prepare("INSERT INTO users (id, username, full_name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+  // A shard's users row (the password hash lives in the directory).
+  db.prepare("INSERT INTO users (id, username, full_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)").run(
     USER_ID,
     "raw",
     "Raw",
-    "x",
     now,
     now,
   );
