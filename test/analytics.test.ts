@@ -242,6 +242,31 @@ describe("happy", () => {
     expect(await analytics(user, { to: "2026-11-01" })).toMatchObject({ transaction_count: 1, total_debit: "1.00" });
   });
 
+  it("a stored snapshot answers again and again, and a newer one replaces it at once (the isolate's parsed copy never outlives it)", async () => {
+    const user = await userWith({ transaction_amount: "2.00" }, { transaction_amount: "3.00", transaction_type: "credit" });
+    const stateOf = () =>
+      env.DB.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
+        .bind(user.id)
+        .first<{ version: number; snapshot_version: number; computed_at: string }>();
+    await recomputeSnapshot(getDb(env.DB), user.id);
+    const first = await stateOf();
+    expect(first?.snapshot_version).toBe(first?.version);
+    const reads = [await analytics(user), await analytics(user), await analytics(user)];
+    for (const read of reads) expect(read).toMatchObject({ transaction_count: 2, total_debit: "2.00", computed_at: first?.computed_at });
+
+    await createTransaction(user.token, tx({ transaction_amount: "5.00" }));
+    await recomputeSnapshot(getDb(env.DB), user.id);
+    const second = await stateOf();
+    expect(second?.snapshot_version).toBeGreaterThan(first?.snapshot_version ?? 0);
+    expect(second?.snapshot_version).toBe(second?.version);
+    for (let i = 0; i < 2; i++) {
+      expect(await analytics(user)).toMatchObject({ transaction_count: 3, total_debit: "7.00", computed_at: second?.computed_at });
+    }
+    // Another zone is not the snapshot's: answered from the rollups, then the profile zone's snapshot again.
+    expect(await analytics(user, { tz: "Asia/Tokyo" })).toMatchObject({ transaction_count: 3, time_zone: "Asia/Tokyo" });
+    expect(await analytics(user)).toMatchObject({ transaction_count: 3, computed_at: second?.computed_at });
+  });
+
   it("`me` and the caller's own id give the same figures", async () => {
     const user = await userWith({ transaction_amount: "3.00" }, { transaction_amount: "4.00", transaction_type: "credit" });
     const [byMe, byId] = await Promise.all([analytics(user), analytics(user, {}, user.id)]);

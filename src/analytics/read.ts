@@ -151,6 +151,16 @@ export interface ReadOptions {
   range: DayRange;
 }
 
+/** Parsed snapshots per isolate: user → the last one read, identified by its snapshot_version, computed_at and zone. */
+export const SNAPSHOTS_CACHED = 1_000;
+const parsedSnapshots = new Map<string, { version: number; computedAt: string; zone: string; summary: Summary }>();
+
+function rememberSnapshot(userId: string, entry: { version: number; computedAt: string; zone: string; summary: Summary }): void {
+  parsedSnapshots.delete(userId);
+  if (parsedSnapshots.size >= SNAPSHOTS_CACHED) parsedSnapshots.delete(parsedSnapshots.keys().next().value as string);
+  parsedSnapshots.set(userId, entry);
+}
+
 /**
  * The read path. Normal case, one D1 round trip: the state row with the profile zone and the categories,
  * plus the rollups in the same batch, which SQL returns only when they are needed and the zone is UTC (the
@@ -167,23 +177,35 @@ export async function readAnalytics(db: Database, userId: string, options: ReadO
   const snapshotServes = sql`EXISTS (SELECT 1 FROM analytics_state s WHERE s.user_id = ${userId} AND s.snapshot IS NOT NULL
     AND s.snapshot_version >= s.version AND s.snapshot_zone = ${zoneSql})`;
   const needed = sql`AND ${zoneSql} = 'UTC' ${ranged ? sql`` : sql`AND NOT ${snapshotServes}`}`;
+  // A snapshot this isolate has already parsed is not sent again (its text, then JSON.parse, were a large share of
+  // the read): a stored snapshot only ever changes to a higher snapshot_version, and computed_at and zone pin it further.
+  const known = parsedSnapshots.get(userId);
+  const isKnown = known
+    ? sql`(s.snapshot IS NOT NULL AND s.snapshot_version = ${known.version} AND s.computed_at = ${known.computedAt} AND s.snapshot_zone = ${known.zone})`
+    : sql`0`;
   const [state, categoryRows, rollups, merchants] = await runBatch(db, [
-    sql`SELECT s.version, s.snapshot, s.snapshot_version, s.snapshot_zone, s.computed_at, ${zoneSql} AS zone
+    sql`SELECT s.version, CASE WHEN ${isKnown} THEN NULL ELSE s.snapshot END AS snapshot, COALESCE(${isKnown}, 0) AS known,
+        s.snapshot_version, s.snapshot_zone, s.computed_at, ${zoneSql} AS zone
       FROM (SELECT 1) LEFT JOIN analytics_state s ON s.user_id = ${userId}`,
     categoriesQuery(userId),
     rollupQuery(userId, UTC_SEGMENTS, "UTC", range, needed),
     merchantQuery(userId, "UTC", range, needed),
   ]);
   const servedByPrimary = state?.meta.served_by_primary !== false;
-  const row = state?.results[0] as (Partial<StateRow> & { zone: string }) | undefined;
+  const row = state?.results[0] as (Partial<StateRow> & { zone: string; known: number }) | undefined;
   const zone = row?.zone ?? tz ?? "UTC";
   const categories = (categoryRows?.results ?? []) as CategoryInfo[];
   const version = row?.version ?? 0;
-  const current = row?.snapshot != null && (row.snapshot_version ?? 0) >= version && row.snapshot_zone === zone;
+  const cached = row?.known === 1 ? known : undefined;
+  const current = (row?.snapshot != null || cached !== undefined) && (row?.snapshot_version ?? 0) >= version && row?.snapshot_zone === zone;
   // Behind only matters for the zone the snapshot is kept in (the profile's): the consumer then catches up.
   const snapshotBehind = !ranged && tz === undefined && !current && row?.version != null;
-  if (!ranged && current && row?.snapshot) {
-    const summary = deserializeSummary(row.snapshot);
+  if (!ranged && current && row) {
+    let summary = cached?.summary;
+    if (!summary) {
+      summary = deserializeSummary(row.snapshot as string);
+      if (row.computed_at) rememberSnapshot(userId, { version: row.snapshot_version ?? 0, computedAt: row.computed_at, zone, summary });
+    }
     return { summary, categories, zone, computedAt: row.computed_at ?? now, snapshotBehind, version, servedByPrimary };
   }
   if (zone === "UTC") {
