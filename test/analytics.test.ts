@@ -264,7 +264,16 @@ describe("happy", () => {
     }
     // Another zone is not the snapshot's: answered from the rollups, then the profile zone's snapshot again.
     expect(await analytics(user, { tz: "Asia/Tokyo" })).toMatchObject({ transaction_count: 3, time_zone: "Asia/Tokyo" });
-    expect(await analytics(user)).toMatchObject({ transaction_count: 3, computed_at: second?.computed_at });
+    const again = await analytics(user);
+    expect(again).toMatchObject({ transaction_count: 3, computed_at: second?.computed_at });
+    // The same snapshot answers differently for another currency or week start: each its own answer.
+    expect(await analytics(user, { currency: "EUR" })).toMatchObject({ currency: "EUR", transaction_count: 0 });
+    expect(again.by_weekday[0]?.weekday).toBe("Monday");
+    const patched = await call("/api/v1/user/me", jsonInit("PATCH", { week_start: "sunday" }, user.token));
+    expect(patched.status).toBe(200);
+    const sunday = await analytics(user);
+    expect(sunday.by_weekday.map((d) => d.weekday)).toEqual(["Sunday", ...again.by_weekday.slice(0, 6).map((d) => d.weekday)]);
+    expect(sunday).toMatchObject({ currency: "USD", transaction_count: 3 });
   });
 
   it("`me` and the caller's own id give the same figures", async () => {
