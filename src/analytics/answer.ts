@@ -24,8 +24,8 @@ export interface Answer {
 // until a newer one replaces it): a repeated read of an unchanged snapshot skips building the figures (BigInt
 // formatting of every month and category), serialising them and hashing the ETag.
 const answers = new WeakMap<Summary, Map<string, Answer>>();
-/** Distinct answers kept per summary (currencies, week starts, category sets, stale or not): a bound, not a need. */
-const ANSWERS_PER_SUMMARY = 16;
+/** Distinct answers kept per summary (currencies, week starts, category sets, stale or not): each about the snapshot's size. */
+const ANSWERS_PER_SUMMARY = 4;
 
 /** The answer's body and ETag, built once per summary and inputs. */
 export async function analyticsAnswer(summary: Summary, inputs: AnswerInputs): Promise<Answer> {

@@ -158,14 +158,37 @@ export interface ReadOptions {
   range: DayRange;
 }
 
-/** Parsed snapshots per isolate: user → the last one read, identified by its snapshot_version, computed_at and zone. */
-export const SNAPSHOTS_CACHED = 1_000;
-const parsedSnapshots = new Map<string, { version: number; computedAt: string; zone: string; summary: Summary }>();
+/**
+ * Parsed snapshots per isolate: user → the last one read, identified by its snapshot_version, computed_at and zone.
+ * Bounded by users and by the snapshots' total text length (oldest out first), so memory stays small whatever the histories.
+ */
+export const SNAPSHOTS_CACHED = 100;
+export const SNAPSHOT_CACHE_CHARS = 2_000_000;
+interface ParsedSnapshot {
+  version: number;
+  computedAt: string;
+  zone: string;
+  summary: Summary;
+  chars: number;
+}
+const parsedSnapshots = new Map<string, ParsedSnapshot>();
+let cachedChars = 0;
 
-function rememberSnapshot(userId: string, entry: { version: number; computedAt: string; zone: string; summary: Summary }): void {
-  parsedSnapshots.delete(userId);
-  if (parsedSnapshots.size >= SNAPSHOTS_CACHED) parsedSnapshots.delete(parsedSnapshots.keys().next().value as string);
+function rememberSnapshot(userId: string, entry: ParsedSnapshot): void {
+  forgetSnapshot(userId);
+  if (entry.chars > SNAPSHOT_CACHE_CHARS) return;
+  while (parsedSnapshots.size >= SNAPSHOTS_CACHED || cachedChars + entry.chars > SNAPSHOT_CACHE_CHARS) {
+    forgetSnapshot(parsedSnapshots.keys().next().value as string);
+  }
   parsedSnapshots.set(userId, entry);
+  cachedChars += entry.chars;
+}
+
+function forgetSnapshot(userId: string): void {
+  const entry = parsedSnapshots.get(userId);
+  if (!entry) return;
+  parsedSnapshots.delete(userId);
+  cachedChars -= entry.chars;
 }
 
 /**
@@ -210,8 +233,11 @@ export async function readAnalytics(db: Database, userId: string, options: ReadO
   if (!ranged && current && row) {
     let summary = cached?.summary;
     if (!summary) {
-      summary = deserializeSummary(row.snapshot as string);
-      if (row.computed_at) rememberSnapshot(userId, { version: row.snapshot_version ?? 0, computedAt: row.computed_at, zone, summary });
+      const text = row.snapshot as string;
+      summary = deserializeSummary(text);
+      if (row.computed_at) {
+        rememberSnapshot(userId, { version: row.snapshot_version ?? 0, computedAt: row.computed_at, zone, summary, chars: text.length });
+      }
     }
     return { summary, categories, zone, computedAt: row.computed_at ?? now, snapshotBehind, version, servedByPrimary };
   }
