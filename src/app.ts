@@ -12,7 +12,7 @@ import { requireSafeConfiguration } from "./http/config-check";
 import { createApp } from "./http/create-app";
 import { requestDatabase } from "./http/database";
 import { requestContext } from "./http/request-context";
-import { corsFromEnv, defaultCsp, securityHeaders } from "./http/security";
+import { corsFromEnv, securityHeaders } from "./http/security";
 import { recurringRouter } from "./recurring";
 import { rulesRouter } from "./rules";
 import { transactionsRouter } from "./transactions";
@@ -21,7 +21,7 @@ import { webhooksRouter } from "./webhooks";
 
 const app = createApp();
 
-app.use("*", requestContext, securityHeaders, defaultCsp, corsFromEnv);
+app.use("*", requestContext, securityHeaders, corsFromEnv);
 app.use("/api/*", requireSafeConfiguration, requestDatabase);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

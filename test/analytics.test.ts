@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { readAnalytics } from "../src/analytics/read";
 import { recomputeSnapshot } from "../src/analytics/snapshot";
-import { getDb } from "../src/db/client";
+import { databaseOver, getDb } from "../src/db/client";
 import {
   api,
   authed,
@@ -240,6 +241,64 @@ describe("happy", () => {
     expect(await analytics(user, { from: "2026-11-02", to: "2026-11-02" })).toMatchObject({ transaction_count: 2, total_debit: "5.00" });
     expect(await analytics(user, { from: "2026-11-02" })).toMatchObject({ transaction_count: 3 });
     expect(await analytics(user, { to: "2026-11-01" })).toMatchObject({ transaction_count: 1, total_debit: "1.00" });
+  });
+
+  it("a stored snapshot answers again and again, and a newer one replaces it at once (the isolate's parsed copy never outlives it)", async () => {
+    const user = await userWith({ transaction_amount: "2.00" }, { transaction_amount: "3.00", transaction_type: "credit" });
+    const stateOf = () =>
+      env.DB.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
+        .bind(user.id)
+        .first<{ version: number; snapshot_version: number; computed_at: string }>();
+    await recomputeSnapshot(getDb(env.DB), user.id);
+    const first = await stateOf();
+    expect(first?.snapshot_version).toBe(first?.version);
+    const reads = [await analytics(user), await analytics(user), await analytics(user)];
+    for (const read of reads) expect(read).toMatchObject({ transaction_count: 2, total_debit: "2.00", computed_at: first?.computed_at });
+
+    await createTransaction(user.token, tx({ transaction_amount: "5.00" }));
+    await recomputeSnapshot(getDb(env.DB), user.id);
+    const second = await stateOf();
+    expect(second?.snapshot_version).toBeGreaterThan(first?.snapshot_version ?? 0);
+    expect(second?.snapshot_version).toBe(second?.version);
+    for (let i = 0; i < 2; i++) {
+      expect(await analytics(user)).toMatchObject({ transaction_count: 3, total_debit: "7.00", computed_at: second?.computed_at });
+    }
+    // Another zone is not the snapshot's: answered from the rollups, then the profile zone's snapshot again.
+    expect(await analytics(user, { tz: "Asia/Tokyo" })).toMatchObject({ transaction_count: 3, time_zone: "Asia/Tokyo" });
+    const again = await analytics(user);
+    expect(again).toMatchObject({ transaction_count: 3, computed_at: second?.computed_at });
+    // The same snapshot answers differently for another currency or week start: each its own answer.
+    expect(await analytics(user, { currency: "EUR" })).toMatchObject({ currency: "EUR", transaction_count: 0 });
+    expect(again.by_weekday[0]?.weekday).toBe("Monday");
+    const patched = await call("/api/v1/user/me", jsonInit("PATCH", { week_start: "sunday" }, user.token));
+    expect(patched.status).toBe(200);
+    const sunday = await analytics(user);
+    expect(sunday.by_weekday.map((d) => d.weekday)).toEqual(["Sunday", ...again.by_weekday.slice(0, 6).map((d) => d.weekday)]);
+    expect(sunday).toMatchObject({ currency: "USD", transaction_count: 3 });
+  });
+
+  it("while the snapshot answers, the read does not walk the rollups (D1 reads a handful of rows, not one per day)", async () => {
+    const user = await newUser("an");
+    const transactions = Array.from({ length: 300 }, (_, i) => ({
+      transaction_amount: "1.00",
+      transaction_type: "debit",
+      transaction_date: new Date(Date.UTC(2025, 0, 1) + i * 86_400_000).toISOString(),
+    }));
+    expect((await call(`${TX}/bulk`, jsonInit("POST", { transactions }, user.token))).status).toBe(201);
+    await recomputeSnapshot(getDb(env.DB), user.id);
+    let rowsRead = 0;
+    const counting = {
+      prepare: (query: string) => env.DB.prepare(query),
+      batch: async (statements: D1PreparedStatement[]) => {
+        const results = await env.DB.batch(statements);
+        for (const r of results) rowsRead += r.meta.rows_read;
+        return results;
+      },
+    };
+    const read = await readAnalytics(databaseOver(counting as never), user.id, { range: {} });
+    expect(read.snapshotBehind).toBe(false);
+    expect([...read.summary.values()].reduce((n, s) => n + s.count, 0)).toBe(300);
+    expect(rowsRead).toBeLessThan(20);
   });
 
   it("`me` and the caller's own id give the same figures", async () => {

@@ -534,6 +534,41 @@ describe("refusing to serve with an unsafe JWT_SECRET", () => {
   });
 });
 
+describe("the request log line", () => {
+  /** The request lines the Worker wrote for one GET /me with `overrides` applied to its environment. */
+  async function requestLines(overrides: Record<string, unknown>, token?: string) {
+    const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const ctx = createExecutionContext();
+    const request = new Request(`http://x${USER}/me`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const res = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    const lines = logLines(spy).map((line) => JSON.parse(line) as { event: string; status?: number });
+    spy.mockRestore();
+    return { status: res.status, lines: lines.filter((l) => l.event === "request") };
+  }
+
+  it("in production is written for a 5xx but not for a 200 or a 401 (Workers Logs records those), unless REQUEST_LOG=all", async () => {
+    const user = await newUser("reqlog");
+    const ok = await requestLines({ ENVIRONMENT: "production" }, user.token);
+    expect(ok.status).toBe(200);
+    expect(ok.lines).toEqual([]);
+    const unauthorized = await requestLines({ ENVIRONMENT: "production" });
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.lines).toEqual([]);
+    const failed = await requestLines({ ENVIRONMENT: "production", JWT_SECRET: "short" }, user.token);
+    expect(failed.status).toBe(500);
+    expect(failed.lines).toEqual([expect.objectContaining({ event: "request", status: 500 })]);
+    const all = await requestLines({ ENVIRONMENT: "production", REQUEST_LOG: "all" }, user.token);
+    expect(all.lines).toEqual([expect.objectContaining({ event: "request", status: 200 })]);
+  });
+
+  it("is written for every request locally", async () => {
+    const user = await newUser("reqlog");
+    const local = await requestLines({ ENVIRONMENT: "test" }, user.token);
+    expect(local.lines).toEqual([expect.objectContaining({ event: "request", status: 200 })]);
+  });
+});
+
 describe("logs never contain secrets", () => {
   it("across sign-up, logins, /me, change_password, a create and error paths", async () => {
     const spy = vi.spyOn(console, "log");

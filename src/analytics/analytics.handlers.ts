@@ -1,8 +1,8 @@
 import type { AppRouteHandler } from "../http/context";
 import { ApiError } from "../http/problem";
-import { bodyEtag, ifNoneMatchHits } from "../lib/etag";
+import { ifNoneMatchHits } from "../lib/etag";
 import type * as routes from "./analytics.routes";
-import { buildAnalytics } from "./compute";
+import { analyticsAnswer } from "./answer";
 import { requestRecompute } from "./queue";
 import { readAnalytics } from "./read";
 
@@ -17,16 +17,17 @@ export const getAnalytics: AppRouteHandler<typeof routes.getAnalytics> = async (
   // A replica may lag the primary: unless the client pinned the session to its last write's bookmark, an
   // answer a replica served could miss acknowledged writes, and says so.
   const stale = !read.servedByPrimary && c.var.d1.start !== "bookmark";
-  const body = {
-    user_id: user.id,
-    time_zone: read.zone,
-    ...buildAnalytics(read.summary, query.currency, read.categories, user.weekStart),
-    computed_at: read.computedAt,
+  const { json, etag } = await analyticsAnswer(read.summary, {
+    userId: user.id,
+    zone: read.zone,
+    currency: query.currency,
+    categories: read.categories,
+    weekStart: user.weekStart,
+    computedAt: read.computedAt,
     stale,
-  };
-  const etag = await bodyEtag(JSON.stringify(body));
+  });
   c.header("etag", etag);
   c.header("cache-control", "private, no-cache");
   if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return c.body(null, 304);
-  return c.json(body, 200);
+  return c.body(json, 200, { "content-type": "application/json" });
 };

@@ -51,12 +51,31 @@ export async function issueAccessToken(config: TokenConfig, userId: string, toke
   return { token: await sign(claims, await hmacKey(config.secret), JWT_ALG), expiresIn: config.ttlSeconds };
 }
 
-/** Verifies signature (HS256 only), exp, nbf, iat and iss; returns null for any bad token. */
+/** Verified tokens per isolate (token string → claims): a client sends the same token with every request. */
+export const VERIFIED_TOKENS_CACHED = 1_000;
+const verified = new Map<string, { secret: string; issuer: string; claims: AccessClaims }>();
+
+/**
+ * Verifies signature (HS256 only), exp, nbf, iat and iss; returns null for any bad token. A token verified
+ * before under the same secret and issuer is answered from the per-isolate cache (no HMAC, no parse) until its
+ * exp, which is all that can change for it with time (nbf and iat, once passed, stay passed). Revocation is
+ * not decided here but by the token-version check every authenticated request makes in D1, so it stays immediate.
+ */
 export async function verifyAccessToken(config: TokenConfig, token: string): Promise<AccessClaims | null> {
+  const now = Math.floor(Date.now() / 1000);
+  const hit = verified.get(token);
+  if (hit && hit.secret === config.secret && hit.issuer === config.issuer) {
+    if (hit.claims.exp > now) return hit.claims;
+    verified.delete(token);
+  }
   try {
     const payload = await verify(token, await hmacKey(config.secret), { alg: JWT_ALG, iss: config.issuer });
     if (typeof payload.sub !== "string" || typeof payload.tv !== "number" || typeof payload.exp !== "number") return null;
-    return payload as AccessClaims;
+    const claims = Object.freeze(payload) as AccessClaims;
+    verified.delete(token);
+    if (verified.size >= VERIFIED_TOKENS_CACHED) verified.delete(verified.keys().next().value as string); // oldest first out
+    verified.set(token, { secret: config.secret, issuer: config.issuer, claims });
+    return claims;
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import { logEvent } from "../lib/log";
 import { validateBody } from "./body";
 import type { AppEnv } from "./context";
 import { ApiError, ERROR_CODES, type ErrorCode, problemResponse, validationError } from "./problem";
-import { zodFieldErrors } from "./validation";
+import { parseOrThrow, zodFieldErrors } from "./validation";
 
 function codeForStatus(status: number): ErrorCode {
   const entry = Object.entries(ERROR_CODES).find(([, s]) => s === status);
@@ -67,15 +67,44 @@ export function createRouter() {
     const content = (route.request?.body?.content ?? {}) as Record<string, { schema?: unknown }>;
     const json = content["application/json"]?.schema as ZodType | undefined;
     const form = content["application/x-www-form-urlencoded"]?.schema as ZodType | undefined;
-    const request = json || form ? { ...route.request, body: undefined } : route.request;
+    const headers = route.request?.headers as ZodType | undefined;
+    const headerShape = headers && "shape" in headers ? (headers.shape as Record<string, unknown>) : undefined;
+    const request =
+      json || form || headerShape
+        ? { ...route.request, ...(json || form ? { body: undefined } : {}), ...(headerShape ? { headers: undefined } : {}) }
+        : route.request;
     const bodyValidator = json || form ? [validateBody({ json, form, required: route.request?.body?.required })] : [];
+    const headerValidator = headers && headerShape ? [validateHeaders(headers, Object.keys(headerShape))] : [];
     return wire(
-      { ...route, hide: true, path: toHonoPath(route.path), request, middleware: [...asList(middleware), ...bodyValidator] },
+      {
+        ...route,
+        hide: true,
+        path: toHonoPath(route.path),
+        request,
+        middleware: [...asList(middleware), ...bodyValidator, ...headerValidator],
+      },
       handler,
       hook,
     );
   }) as typeof wire;
   return router;
+}
+
+/**
+ * A route's header schema checked against the headers it names, each looked up by name (case-insensitive, as
+ * zod-validator matches them): the generic validator copied every request header into an object first, a
+ * measurable share of a short request. Failures are the same 422 as the other validators'.
+ */
+function validateHeaders(schema: ZodType, names: readonly string[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const value: Record<string, string> = {};
+    for (const name of names) {
+      const header = c.req.raw.headers.get(name);
+      if (header !== null) value[name] = header;
+    }
+    c.req.addValidatedData("header", parseOrThrow(schema, value) as object);
+    return next();
+  };
 }
 
 /** The methods the app answers on `path` (HEAD with GET), for a 405's Allow header; empty for an unknown path. */

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./context";
 
 /** JSON responses never need to load anything. */
@@ -33,16 +32,42 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
 ].join("; ");
 
-export const securityHeaders = secureHeaders({
+/** The options of hono/secure-headers this app keeps to (a two-year HSTS, no COEP). */
+export const SECURE_HEADERS_OPTIONS = {
   contentSecurityPolicy: undefined,
   strictTransportSecurity: "max-age=63072000; includeSubDomains",
   crossOriginEmbedderPolicy: false,
-});
+} as const;
 
-/** Sets the strict API CSP unless a route chose its own. */
-export const defaultCsp: MiddlewareHandler<AppEnv> = async (c, next) => {
+/**
+ * What hono/secure-headers sets with SECURE_HEADERS_OPTIONS, as one list (a unit test keeps it equal to what
+ * that middleware sets), so one middleware can set them with the default CSP.
+ */
+export const SECURE_HEADERS: readonly (readonly [string, string])[] = [
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", SECURE_HEADERS_OPTIONS.strictTransportSecurity],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+];
+
+/**
+ * The security headers on every response: the strict API CSP unless a route chose its own, then the
+ * secure-headers set (replacing any a handler set) and no X-Powered-By. One middleware instead of
+ * hono/secure-headers plus a CSP one: a layer less on every request.
+ */
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);
+  const headers = c.res.headers;
+  if (!headers.has("content-security-policy")) headers.set("content-security-policy", API_CSP);
+  for (const [name, value] of SECURE_HEADERS) headers.set(name, value);
+  headers.delete("x-powered-by");
 };
 
 export const EXPOSED_HEADERS = ["Location", "X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-D1-Bookmark"];

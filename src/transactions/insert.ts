@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
+import { and, type Column, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
 import { commitWrite, type LedgerAudit, type WriteContext } from "../analytics/ledger";
 import type { Statement } from "../db/batch";
 import type { Database } from "../db/client";
@@ -12,6 +12,46 @@ const MAX_PARAMS = 100;
 const COLUMNS = Object.keys(getTableColumns(transactions)).length;
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / COLUMNS);
 const IDS_PER_STATEMENT = MAX_PARAMS - 2;
+
+const FIELDS = Object.entries(getTableColumns(transactions)) as [keyof Row, Column][];
+const INSERT_HEAD = `insert into "transactions" (${FIELDS.map(([, column]) => `"${column.name}"`).join(", ")}) values `;
+const ROW_VALUES = `(${FIELDS.map(() => "?").join(", ")})`;
+const insertSqlByRows = new Map<number, string>();
+
+/** A statement whose SQL text and parameters are known before the batch. */
+type BuiltStatement = Extract<Statement, { toSQL(): unknown }>;
+
+/**
+ * The INSERT drizzle's `insert(transactions).values(rows).onConflictDoNothing().returning({ id })` builds, with the
+ * same SQL text and parameters (a unit test compares them), prebuilt per row count: the query builder walked the
+ * table's columns and rebuilt the text on every write. Rows with a missing field go through drizzle (its defaults).
+ */
+export function insertRowsStatement(db: Database, rows: readonly Row[]): BuiltStatement {
+  if (rows.some((row) => FIELDS.some(([field]) => row[field] === undefined))) return rowsInsertedByDrizzle(db, rows);
+  let text = insertSqlByRows.get(rows.length);
+  if (!text) {
+    text = `${INSERT_HEAD}${Array.from({ length: rows.length }, () => ROW_VALUES).join(", ")} on conflict do nothing returning "id"`;
+    insertSqlByRows.set(rows.length, text);
+  }
+  const params: unknown[] = [];
+  for (const row of rows) {
+    for (const [field, column] of FIELDS) {
+      const value = row[field];
+      params.push(value === null ? null : column.mapToDriverValue(value));
+    }
+  }
+  const query = { sql: text, params };
+  return { toSQL: () => query };
+}
+
+/** The same statement through drizzle's builder (the reference the prebuilt one is tested against). */
+export function rowsInsertedByDrizzle(db: Database, rows: readonly Row[]): BuiltStatement {
+  return db
+    .insert(transactions)
+    .values([...rows])
+    .onConflictDoNothing()
+    .returning({ id: transactions.id });
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -38,9 +78,7 @@ export async function insertTransactions(
 ) {
   const { reads = [], guards } = options;
   if (rows.length === 0) return { inserted: new Set<string>(), analyticsVersion: 0, also: [] as D1Result[] };
-  const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) =>
-    ctx.db.insert(transactions).values(chunk).onConflictDoNothing().returning({ id: transactions.id }),
-  );
+  const inserts = chunks(rows, ROWS_PER_INSERT).map((chunk) => insertRowsStatement(ctx.db, chunk));
   // Keyed on the fresh ids alone, so SQLite looks them up by primary key: adding user_id here made
   // the planner scan the user's whole history through the (user_id, date) index on every chunk.
   const adds = chunks(rows, IDS_PER_STATEMENT).map((chunk) =>

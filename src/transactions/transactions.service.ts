@@ -19,7 +19,10 @@ import type { CreateTransactionInput, ListQuery, UpdateTransactionInput } from "
 
 export type TransactionRow = typeof transactions.$inferSelect;
 
-export function toRecord(row: TransactionRow, owner: Pick<AuthUser, "fullName">) {
+/** The columns a record shows (a list reads only these: etag and the feed's sequence numbers stay in D1). */
+export type RecordedRow = Omit<TransactionRow, "etag" | "seq" | "createdSeq">;
+
+export function toRecord(row: RecordedRow, owner: Pick<AuthUser, "fullName">) {
   return {
     id: row.id,
     user_id: row.userId,
@@ -132,17 +135,42 @@ export async function createTransaction(
   });
 }
 
+/** `"column" AS "field"` for each of these fields: rows come back keyed like drizzle's, with nothing to map. */
+function selectAsFields(fields: readonly (keyof TransactionRow)[]): string {
+  const columns = getTableColumns(transactions);
+  return fields.map((field) => `"${columns[field].name}" AS "${field}"`).join(", ");
+}
+
 // The most frequent query, built once: every column under its schema field name, so a row needs no mapping.
 // (Profiled: drizzle rebuilding a relational query per request was most of its share of a read.)
-const GET_OWNED_SQL = `SELECT ${Object.entries(getTableColumns(transactions))
-  .map(([field, column]) => `"${column.name}" AS "${field}"`)
-  .join(", ")} FROM transactions WHERE id = ?1 AND user_id = ?2`;
+const GET_OWNED_SQL = `SELECT ${selectAsFields(Object.keys(getTableColumns(transactions)) as (keyof TransactionRow)[])} FROM transactions WHERE id = ?1 AND user_id = ?2`;
 
 export async function getTransaction(db: Database, userId: string, id: string): Promise<TransactionRow> {
   const row = await db.$client.prepare(GET_OWNED_SQL).bind(id, userId).first<TransactionRow>();
   if (!row) throw new ApiError("not_found", "Transaction not found");
   return { ...row, dateOnly: Boolean(row.dateOnly) }; // SQLite's 0/1, as drizzle would map it
 }
+
+// A page's columns, under their field names: drizzle's select() would read rows as arrays and map each column of
+// each row back into an object (profiled at ~20% of a list of 100), and the record needs none of the others.
+// user_id is the caller's on every row (the WHERE says so): filled in here rather than sent 100 times by D1.
+const LISTED_FIELDS: (keyof RecordedRow)[] = [
+  "id",
+  "transactionDate",
+  "dateOnly",
+  "amountMinor",
+  "currency",
+  "transactionType",
+  "status",
+  "description",
+  "externalId",
+  "categoryId",
+  "merchant",
+  "tags",
+  "createdAt",
+  "updatedAt",
+];
+const LIST_COLUMNS = sql.raw(selectAsFields(LISTED_FIELDS));
 
 /** `zone`: the one plain-date bounds are local days of (the `tz` parameter, else the caller's time_zone). */
 export async function listTransactions(db: Database, userId: string, query: ListQuery, zone: string) {
@@ -155,12 +183,13 @@ export async function listTransactions(db: Database, userId: string, query: List
   if (query.status) conditions.push(eq(transactions.status, query.status));
   conditions.push(...(await labelFilters(db, userId, query)));
 
-  const rows = await db
-    .select()
-    .from(transactions)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(query.limit + 1);
+  const rows = await db.all<RecordedRow>(
+    sql`SELECT ${LIST_COLUMNS} FROM ${transactions} WHERE ${and(...conditions)} ORDER BY ${sql.join(page.orderBy, sql`, `)} LIMIT ${query.limit + 1}`,
+  );
+  for (const row of rows) {
+    row.userId = userId;
+    row.dateOnly = Boolean(row.dateOnly); // SQLite's 0/1, as drizzle would map it
+  }
   return toPage(rows, query.limit, (row) => ({ date: row.transactionDate, id: row.id }));
 }
 

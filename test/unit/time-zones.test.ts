@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   addDays,
@@ -110,6 +111,19 @@ describe("localDate and localParts", () => {
 
   it("refuses non-instants", () => {
     expect(() => localDate("yesterday", "UTC")).toThrow(RangeError);
+  });
+
+  it("reads UTC without Intl exactly as Intl reads it (Etc/UTC), BC years and the ends of the Date range included", () => {
+    const edges = [0, -1, 86_399_999, Date.parse("0000-12-31T23:59:59.999Z"), Date.parse("-000001-01-01T00:00:00Z"), 8.64e15, -8.64e15];
+    for (const ms of edges) expect(localParts(ms, "UTC"), String(ms)).toEqual(localParts(ms, "Etc/UTC"));
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+        expect(localParts(ms, "UTC")).toEqual(localParts(ms, "Etc/UTC"));
+        expect(localDate(ms, "UTC")).toBe(localDate(ms, "Etc/UTC"));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(() => localParts(8.64e15 + 1, "UTC")).toThrow(RangeError);
   });
 });
 
