@@ -245,18 +245,19 @@ describe("happy", () => {
 
   it("a stored snapshot answers again and again, and a newer one replaces it at once (the isolate's parsed copy never outlives it)", async () => {
     const user = await userWith({ transaction_amount: "2.00" }, { transaction_amount: "3.00", transaction_type: "credit" });
+    const shard = await shardFor(user.id);
     const stateOf = () =>
-      env.DB.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
+      shard.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
         .bind(user.id)
         .first<{ version: number; snapshot_version: number; computed_at: string }>();
-    await recomputeSnapshot(getDb(env.DB), user.id);
+    await recomputeSnapshot(getDb(shard), user.id);
     const first = await stateOf();
     expect(first?.snapshot_version).toBe(first?.version);
     const reads = [await analytics(user), await analytics(user), await analytics(user)];
     for (const read of reads) expect(read).toMatchObject({ transaction_count: 2, total_debit: "2.00", computed_at: first?.computed_at });
 
     await createTransaction(user.token, tx({ transaction_amount: "5.00" }));
-    await recomputeSnapshot(getDb(env.DB), user.id);
+    await recomputeSnapshot(getDb(shard), user.id);
     const second = await stateOf();
     expect(second?.snapshot_version).toBeGreaterThan(first?.snapshot_version ?? 0);
     expect(second?.snapshot_version).toBe(second?.version);
@@ -285,12 +286,13 @@ describe("happy", () => {
       transaction_date: new Date(Date.UTC(2025, 0, 1) + i * 86_400_000).toISOString(),
     }));
     expect((await call(`${TX}/bulk`, jsonInit("POST", { transactions }, user.token))).status).toBe(201);
-    await recomputeSnapshot(getDb(env.DB), user.id);
+    const shard = await shardFor(user.id);
+    await recomputeSnapshot(getDb(shard), user.id);
     let rowsRead = 0;
     const counting = {
-      prepare: (query: string) => env.DB.prepare(query),
+      prepare: (query: string) => shard.prepare(query),
       batch: async (statements: D1PreparedStatement[]) => {
-        const results = await env.DB.batch(statements);
+        const results = await shard.batch(statements);
         for (const r of results) rowsRead += r.meta.rows_read;
         return results;
       },
