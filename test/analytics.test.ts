@@ -247,7 +247,8 @@ describe("happy", () => {
     const user = await userWith({ transaction_amount: "2.00" }, { transaction_amount: "3.00", transaction_type: "credit" });
     const shard = await shardFor(user.id);
     const stateOf = () =>
-      shard.prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
+      shard
+        .prepare("SELECT version, snapshot_version, computed_at FROM analytics_state WHERE user_id = ?")
         .bind(user.id)
         .first<{ version: number; snapshot_version: number; computed_at: string }>();
     await recomputeSnapshot(getDb(shard), user.id);

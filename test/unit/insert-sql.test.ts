@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
 import { insertRowsStatement, rowsInsertedByDrizzle } from "../../src/transactions/insert";
 import type { TransactionRow } from "../../src/transactions/transactions.service";
-import { newUser } from "../harness";
+import { newUser, shardFor } from "../harness";
 
 function row(i: number, overrides: Partial<TransactionRow> = {}): TransactionRow {
   return {
@@ -38,11 +38,13 @@ describe("the prebuilt transactions INSERT", () => {
   });
 
   it("inserts, skips a duplicate external_id and returns the ids inserted, like drizzle's", async () => {
-    const db = getDb(env.DB);
     const userId = (await newUser("insert")).id;
+    const shard = await shardFor(userId);
+    const db = getDb(shard);
     const rows = [row(10, { userId, externalId: "dup" }), row(11, { userId, externalId: "dup" }), row(12, { userId })];
     const query = insertRowsStatement(db, rows).toSQL();
-    const result = await env.DB.prepare(query.sql)
+    const result = await shard
+      .prepare(query.sql)
       .bind(...query.params)
       .all<{ id: string }>();
     expect(result.results.map((r) => r.id)).toEqual([rows[0]?.id, rows[2]?.id]);
