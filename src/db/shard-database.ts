@@ -19,8 +19,7 @@ export function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
 }
 
 /** The same outside a request (queue consumers, background jobs): the user's shard, fence-checked on every round trip. */
-export function shardDatabase(env: Env, userId: string, table: SlotTable | undefined): Database {
-  if (!table) throw new Error("the slot table is read before a user's shard is opened");
+export function shardDatabase(env: Env, userId: string, table: SlotTable): Database {
   const binding = bindingNamed(env, shardNameFor(table, userId));
   const d1 = new RequestD1((self) => {
     const session = binding.withSession("first-primary");

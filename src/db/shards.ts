@@ -72,11 +72,6 @@ export async function slotTable(env: Env): Promise<SlotTable> {
   return loading;
 }
 
-/** The cached table, if this isolate has read it. */
-export function cachedSlotTable(): SlotTable | undefined {
-  return cached;
-}
-
 /** Drops the cached table (after meeting a slot fence, or a slot move's switch): the next use reads it again. */
 export function forgetSlotTable(): void {
   cached = undefined;

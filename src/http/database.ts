@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type Database, databaseOver } from "../db/client";
 import { RequestD1 } from "../db/request-d1";
 import { fenceGuard, shardDatabase } from "../db/shard-database";
-import { bindingNamed, cachedSlotTable, shardNameFor, slotOf, slotTable } from "../db/shards";
+import { bindingNamed, shardNameFor, slotOf, slotTable } from "../db/shards";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
@@ -49,6 +49,7 @@ export const requestDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
     read && sent ? "bookmark" : read ? "any" : "primary",
   );
   c.set("d1", d1);
+  c.set("slots", table);
   c.set("db", databaseOver(d1));
   await next();
   const bookmark = (d1.opened ? d1.session.getBookmark() : null) ?? sent;
@@ -66,7 +67,7 @@ export function requestDb(c: Context<AppEnv>): Database {
  */
 export function userDatabase(c: Context<AppEnv>, userId: string): Database {
   if (c.get("user")?.id === userId) return c.var.db;
-  return shardDatabase(c.env, userId, cachedSlotTable());
+  return shardDatabase(c.env, userId, c.var.slots);
 }
 
 /** The directory (accounts, throttle counters): `c.var.db` before there is a caller, else a session of its own. */
