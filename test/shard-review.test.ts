@@ -1,9 +1,33 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { forgetSlotTable, slotTable } from "../src/db/shards";
+import { forgetSlotTable, slotOf, slotTable } from "../src/db/shards";
 import worker from "../src/index";
-import { BASE, jsonInit, newUser } from "./harness";
+import { encodeCursor } from "../src/lib/keyset";
+import type { RuleApplyMessage } from "../src/rules/apply-queue";
+import { analyticsState, BASE, call, eventually, json, jsonInit, newUser, shardFor } from "./harness";
+
+const ANALYTICS_QUEUE = "finanalyze-analytics";
+/** max_retries of the analytics queue (wrangler.toml): a message retried on this attempt goes to the dead-letter queue. */
+const LAST_ATTEMPT = 3;
+
+/** Fences a user's slot on their shard, as a move does for its catch-up; returns the lift. */
+async function fenceSlotOf(userId: string): Promise<() => Promise<unknown>> {
+  const shard = await shardFor(userId);
+  const slot = slotOf(userId);
+  await shard
+    .prepare("INSERT INTO slot_fences (slot, reason, since) VALUES (?, 'moving_out', ?)")
+    .bind(slot, new Date().toISOString())
+    .run();
+  return () => shard.prepare("DELETE FROM slot_fences WHERE slot = ?").bind(slot).run();
+}
+
+async function deliver(id: string, body: unknown, attempts: number) {
+  const batch = createMessageBatch(ANALYTICS_QUEUE, [{ id, timestamp: new Date(), attempts, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
 
 /** Sends one request to the Worker in this isolate (its module state, the slot table cache, is this test's). */
 async function send(path: string, init: RequestInit, testEnv: Env = env): Promise<Response> {
@@ -45,5 +69,100 @@ describe("shards under review (issue 17)", () => {
     const testEnv = { ...env, DB: directoryForgettingSlots(env.DB) } as Env;
     const res = await send("/api/v1/user/login", jsonInit("POST", { username: user.username, password: user.password }), testEnv);
     expect(res.status, await res.clone().text()).toBe(200);
+  });
+
+  it("a rule application's continuation that meets its slot's move fence waits for the move, not the dead-letter queue", async () => {
+    const u = await newUser("applymove");
+    const post = (path: string, body: unknown) => call(path, jsonInit("POST", body, u.token));
+    const target = await json<{ id: string }>(await post("/api/v1/categories", { name: "Target" }), 201);
+    const tx = await json<{ id: string }>(
+      await post("/api/v1/transaction/create", { transaction_amount: "5.00", transaction_type: "debit" }),
+      201,
+    );
+    const rule = await json<{ id: string }>(
+      await post("/api/v1/rules", {
+        name: "All",
+        match: "all",
+        conditions: [{ field: "amount", op: "gte", value: "1.00" }],
+        actions: [{ set_category: target.id }],
+      }),
+      201,
+    );
+    const continuation: RuleApplyMessage = {
+      kind: "rule_apply",
+      user_id: u.id,
+      rule_id: rule.id,
+      range: {},
+      cursor: encodeCursor({ date: "9999-12-31T00:00:00.000Z", id: "txn_zzzzzzzzzzzzzzzzzzzzzzzzzz" }),
+      request_id: "req_applymove",
+    };
+    const lift = await fenceSlotOf(u.id);
+    let result: Awaited<ReturnType<typeof deliver>>;
+    try {
+      result = await deliver("apply-fenced", continuation, LAST_ATTEMPT);
+    } finally {
+      await lift();
+    }
+    // A retry on the last attempt is a dead letter: the rest of the application would never run.
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toEqual(["apply-fenced"]);
+    const categoryOf = async () =>
+      (await (
+        await shardFor(u.id)
+      )
+        .prepare("SELECT category_id FROM transactions WHERE id = ?")
+        .bind(tx.id)
+        .first<string>("category_id")) === target.id;
+    expect(await eventually(categoryOf)).toBe(true);
+  }, 30_000);
+
+  it("an analytics recompute that meets its slot's move fence is redone after the move, not dead-lettered", async () => {
+    const u = await newUser("recomputemove");
+    await json(
+      await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "5.00", transaction_type: "debit" }, u.token)),
+      201,
+    );
+    const settled = await eventually(async () => {
+      const state = await analyticsState(u.id);
+      return state && state.snapshot_version === state.version && state;
+    });
+    // A snapshot behind its rows (as after a lost message), and the message that would heal it.
+    const shard = await shardFor(u.id);
+    await shard.prepare("UPDATE analytics_state SET snapshot_version = 0 WHERE user_id = ?").bind(u.id).run();
+    const lift = await fenceSlotOf(u.id);
+    let result: Awaited<ReturnType<typeof deliver>>;
+    try {
+      result = await deliver("recompute-fenced", { user_id: u.id, version: settled.version }, LAST_ATTEMPT);
+    } finally {
+      await lift();
+    }
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toEqual(["recompute-fenced"]);
+    await eventually(async () => (await analyticsState(u.id))?.snapshot_version === settled.version);
+  }, 30_000);
+
+  it("a request of a fenced slot answers 503 with Retry-After on every route shape (drizzle query, batch, settle)", async () => {
+    const u = await newUser("fenced");
+    const tx = await json<{ id: string }>(
+      await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "5.00", transaction_type: "debit" }, u.token)),
+      201,
+    );
+    const lift = await fenceSlotOf(u.id);
+    try {
+      const auth = { headers: { authorization: `Bearer ${u.token}` } };
+      for (const [path, init] of [
+        ["/api/v1/transaction/all", auth],
+        [`/api/v1/transaction/${tx.id}`, auth],
+        ["/api/v1/user/me", auth],
+        ["/api/v1/categories", auth],
+        ["/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "1.00", transaction_type: "debit" }, u.token)],
+      ] as const) {
+        const res = await call(path, init);
+        expect(res.status, `${path}: ${await res.clone().text()}`).toBe(503);
+        expect(res.headers.get("retry-after")).toBe("1");
+      }
+    } finally {
+      await lift();
+    }
   });
 });
