@@ -1,10 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { forgetSlotTable, slotOf, slotTable } from "../src/db/shards";
+import { forgetSlotTable, shardBindingNames, slotOf, slotTable } from "../src/db/shards";
 import worker from "../src/index";
 import { encodeCursor } from "../src/lib/keyset";
 import type { RuleApplyMessage } from "../src/rules/apply-queue";
+import { advanceSlotMove, readMove, type SlotMoveMessage } from "../src/shards/move";
 import { analyticsState, BASE, call, eventually, json, jsonInit, newUser, shardFor } from "./harness";
 
 const ANALYTICS_QUEUE = "finanalyze-analytics";
@@ -60,6 +61,32 @@ function directoryForgettingSlots(real: D1Database): D1Database {
       };
     },
   });
+}
+
+/** `real` with the reads of one table's copy pages held until `release` is called (a slow step). */
+function holdingPageReads(real: D1Database, table: string): { binding: D1Database; held: Promise<void>; release: () => void } {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached = () => {};
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  const hold = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, name) {
+        if (name === "bind") return (...values: unknown[]) => hold(target.bind(...values));
+        if (name === "first") return async (...args: []) => (reached(), await gate, target.first(...args));
+        return Reflect.get(target, name).bind(target);
+      },
+    });
+  const binding = new Proxy(real, {
+    get(target, name) {
+      if (name !== "prepare") return Reflect.get(target, name).bind(target);
+      return (query: string) => {
+        const statement = target.prepare(query);
+        return query.includes("json_group_array") && query.includes(`FROM "${table}"`) ? hold(statement) : statement;
+      };
+    },
+  });
+  return { binding, held, release };
 }
 
 describe("shards under review (issue 17)", () => {
@@ -165,4 +192,35 @@ describe("shards under review (issue 17)", () => {
       await lift();
     }
   });
+
+  it("a duplicate copy step that outlives its move writes nothing on the shard that now serves the slot", async () => {
+    const u = await newUser("stalecopy");
+    const auth = { headers: { authorization: `Bearer ${u.token}` } };
+    await json(await call("/api/v1/categories", jsonInit("POST", { name: "Before" }, u.token)), 201);
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    // A move at its copy step, driven by hand here (no queue message): fenced on the target, as prepare leaves it.
+    const cursor = JSON.stringify({ user: "", table: 0, page: null, pageSize: 50, pagesPerStep: 10 });
+    const now = new Date().toISOString();
+    await env.DB.prepare(
+      "INSERT INTO slot_moves (slot, from_binding, to_binding, phase, step, cursor, started_at, updated_at) VALUES (?, ?, ?, 'copy', 1, ?, ?, ?)",
+    )
+      .bind(slot, from, to, cursor, now, now)
+      .run();
+    await env[to as "DB"].prepare("INSERT INTO slot_fences (slot, reason, since) VALUES (?, 'moving_in', ?)").bind(slot, now).run();
+    // One delivery of the copy step stalls reading the source's categories; a duplicate runs the whole move.
+    const source = holdingPageReads(env[from as "DB"], "categories");
+    const step: SlotMoveMessage = { kind: "slot_move", slot, step: 1 };
+    const stale = advanceSlotMove({ ...env, [from]: source.binding } as Env, step).catch((err: unknown) => err);
+    await source.held;
+    for (let next: SlotMoveMessage | null = step; next; ) next = await advanceSlotMove(env, next);
+    expect((await readMove(env, slot))?.phase).toBe("done");
+    // The user writes on the new shard; then the stalled delivery goes on.
+    await eventually(async () => (await call("/api/v1/categories", jsonInit("POST", { name: "After" }, u.token))).status === 201);
+    source.release();
+    await stale;
+    const listed = await json<{ data: { name: string }[] }>(await call("/api/v1/categories", auth), 200);
+    expect(listed.data.map((c) => c.name).sort()).toEqual(["After", "Before"]);
+  }, 60_000);
 });

@@ -18,6 +18,7 @@ import {
   webhookDeliveries,
   webhooks,
 } from "../db/schema";
+import { fenceHeld, slotOf } from "../db/shards";
 
 /**
  * How one per-user table is copied from a slot's old shard to its new one (docs/scaling.md, "Moving a slot").
@@ -177,7 +178,7 @@ async function replacePage(
     statements.push(target.prepare(`DELETE FROM ${quote(table.name)} WHERE ${quote(table.userColumn)} = ?1`).bind(userId));
   }
   if (page && page.n > 0) statements.push(target.prepare(upsertFromJson(table)).bind(page.rows));
-  if (statements.length > 0) await target.batch(statements);
+  if (statements.length > 0) await target.batch([fenceHeld(target, slotOf(userId), "moving_in"), ...statements]);
   return page && page.n === pageSize ? String(page.last) : null;
 }
 
@@ -221,18 +222,20 @@ async function diffPage(
       .first<{ rows: string }>();
     statements.push(target.prepare(upsertFromJson(table)).bind(rows?.rows ?? "[]"));
   }
-  if (statements.length > 0) await target.batch(statements);
+  if (statements.length > 0) await target.batch([fenceHeld(target, slotOf(userId), "moving_in"), ...statements]);
   return full ? page.last : null;
 }
 
-/** Deletes one chunk of a user's rows of `table`; returns whether rows remain. */
+/** Deletes one chunk of a user's rows of `table` on the shard the slot moved out of; returns whether rows remain. */
 export async function deleteChunk(db: D1Database, table: MovedTable, userId: string, chunk: number): Promise<boolean> {
   const name = quote(table.name);
-  const result = await db
-    .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${quote(table.userColumn)} = ?1 LIMIT ?2)`)
-    .bind(userId, chunk)
-    .run();
-  return result.meta.changes === chunk;
+  const [, deleted] = await db.batch([
+    fenceHeld(db, slotOf(userId), "moved_out"),
+    db
+      .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${quote(table.userColumn)} = ?1 LIMIT ?2)`)
+      .bind(userId, chunk),
+  ]);
+  return deleted?.meta.changes === chunk;
 }
 
 /** A user's row count per moved table. */

@@ -132,7 +132,8 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
     case "verify": {
       const differences = await verifyUsers(source, target, move.slot);
       if (differences.length > 0) {
-        await source.prepare("DELETE FROM slot_fences WHERE slot = ?").bind(move.slot).run();
+        // Only the catch-up's fence: a late delivery of this step after the switch must not open the old copy.
+        await source.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_out'").bind(move.slot).run();
         next = { phase: "failed", cursor: fresh, report: { differences } };
       } else next = { phase: "switch", cursor: fresh };
       break;
@@ -175,9 +176,13 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
   return next.phase === "done" || next.phase === "failed" ? null : { kind: "slot_move", slot: move.slot, step: move.step + 1 };
 }
 
-async function fence(db: D1Database, slot: number, reason: string): Promise<void> {
+/** Fences `slot` on a shard; a late "moving_out" never turns a "moved_out" back (cleanup holds on to that). */
+async function fence(db: D1Database, slot: number, reason: "moving_in" | "moving_out" | "moved_out"): Promise<void> {
   await db
-    .prepare("INSERT INTO slot_fences (slot, reason, since) VALUES (?1, ?2, ?3) ON CONFLICT (slot) DO UPDATE SET reason = ?2")
+    .prepare(
+      `INSERT INTO slot_fences (slot, reason, since) VALUES (?1, ?2, ?3)
+       ON CONFLICT (slot) DO UPDATE SET reason = ?2 WHERE NOT (?2 = 'moving_out' AND reason = 'moved_out')`,
+    )
     .bind(slot, reason, new Date().toISOString())
     .run();
 }
