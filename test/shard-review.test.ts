@@ -63,30 +63,55 @@ function directoryForgettingSlots(real: D1Database): D1Database {
   });
 }
 
-/** `real` with the reads of one table's copy pages held until `release` is called (a slow step). */
-function holdingPageReads(real: D1Database, table: string): { binding: D1Database; held: Promise<void>; release: () => void } {
+/**
+ * `real` with some calls held until `release` is called (a slow delivery of a move step): `first()` of the
+ * statements whose SQL `holds`, and with `batches`, every batch.
+ */
+function holding(real: D1Database, holds: { query?: (sql: string) => boolean; batches?: boolean }) {
   let release = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   let reached = () => {};
   const held = new Promise<void>((resolve) => (reached = resolve));
+  const wait = async () => (reached(), await gate);
   const hold = (statement: D1PreparedStatement): D1PreparedStatement =>
     new Proxy(statement, {
       get(target, name) {
         if (name === "bind") return (...values: unknown[]) => hold(target.bind(...values));
-        if (name === "first") return async (...args: []) => (reached(), await gate, target.first(...args));
+        if (name === "first") return async (...args: []) => (await wait(), target.first(...args));
         return Reflect.get(target, name).bind(target);
       },
     });
   const binding = new Proxy(real, {
     get(target, name) {
+      if (name === "batch" && holds.batches) return async (list: D1PreparedStatement[]) => (await wait(), target.batch(list));
       if (name !== "prepare") return Reflect.get(target, name).bind(target);
-      return (query: string) => {
-        const statement = target.prepare(query);
-        return query.includes("json_group_array") && query.includes(`FROM "${table}"`) ? hold(statement) : statement;
-      };
+      return (query: string) => (holds.query?.(query) ? hold(target.prepare(query)) : target.prepare(query));
     },
   });
   return { binding, held, release };
+}
+
+/** A move of `slot` to `to` at its prepare step, driven by hand (no queue message). */
+async function manualMove(slot: number, from: string, to: string): Promise<SlotMoveMessage> {
+  const cursor = JSON.stringify({ user: "", table: 0, page: null, pageSize: 50, pagesPerStep: 10 });
+  const now = new Date().toISOString();
+  await env.DB.prepare(
+    "INSERT INTO slot_moves (slot, from_binding, to_binding, phase, step, cursor, started_at, updated_at) VALUES (?, ?, ?, 'prepare', 1, ?, ?, ?)",
+  )
+    .bind(slot, from, to, cursor, now, now)
+    .run();
+  return { kind: "slot_move", slot, step: 1 };
+}
+
+/** Drives a move by hand until `until` says stop (at that step's message), or to its end (null). */
+async function drive(step: SlotMoveMessage | null, until: (phase: string) => boolean = () => false): Promise<SlotMoveMessage | null> {
+  let next = step;
+  while (next) {
+    const move = await readMove(env, next.slot);
+    if (!move || until(move.phase)) return next;
+    next = await advanceSlotMove(env, next);
+  }
+  return null;
 }
 
 describe("shards under review (issue 17)", () => {
@@ -200,21 +225,12 @@ describe("shards under review (issue 17)", () => {
     const slot = slotOf(u.id);
     const from = (await slotTable(env))[slot] as string;
     const to = shardBindingNames(env).find((name) => name !== from) as string;
-    // A move at its copy step, driven by hand here (no queue message): fenced on the target, as prepare leaves it.
-    const cursor = JSON.stringify({ user: "", table: 0, page: null, pageSize: 50, pagesPerStep: 10 });
-    const now = new Date().toISOString();
-    await env.DB.prepare(
-      "INSERT INTO slot_moves (slot, from_binding, to_binding, phase, step, cursor, started_at, updated_at) VALUES (?, ?, ?, 'copy', 1, ?, ?, ?)",
-    )
-      .bind(slot, from, to, cursor, now, now)
-      .run();
-    await env[to as "DB"].prepare("INSERT INTO slot_fences (slot, reason, since) VALUES (?, 'moving_in', ?)").bind(slot, now).run();
+    const copy = (await drive(await manualMove(slot, from, to), (phase) => phase === "copy")) as SlotMoveMessage;
     // One delivery of the copy step stalls reading the source's categories; a duplicate runs the whole move.
-    const source = holdingPageReads(env[from as "DB"], "categories");
-    const step: SlotMoveMessage = { kind: "slot_move", slot, step: 1 };
-    const stale = advanceSlotMove({ ...env, [from]: source.binding } as Env, step).catch((err: unknown) => err);
+    const source = holding(env[from as "DB"], { query: (sql) => sql.includes("json_group_array") && sql.includes('FROM "categories"') });
+    const stale = advanceSlotMove({ ...env, [from]: source.binding } as Env, copy).catch((err: unknown) => err);
     await source.held;
-    for (let next: SlotMoveMessage | null = step; next; ) next = await advanceSlotMove(env, next);
+    await drive(copy);
     expect((await readMove(env, slot))?.phase).toBe("done");
     // The user writes on the new shard; then the stalled delivery goes on.
     await eventually(async () => (await call("/api/v1/categories", jsonInit("POST", { name: "After" }, u.token))).status === 201);
@@ -222,5 +238,30 @@ describe("shards under review (issue 17)", () => {
     await stale;
     const listed = await json<{ data: { name: string }[] }>(await call("/api/v1/categories", auth), 200);
     expect(listed.data.map((c) => c.name).sort()).toEqual(["After", "Before"]);
+  }, 60_000);
+
+  it("a late delivery of a move's verify step, after the switch, leaves the old shard fenced", async () => {
+    const u = await newUser("staleverify");
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    const verify = (await drive(await manualMove(slot, from, to), (phase) => phase === "verify")) as SlotMoveMessage;
+    // One delivery of the verify step stalls counting rows; a duplicate verifies and switches.
+    const source = holding(env[from as "DB"], { batches: true });
+    const stale = advanceSlotMove({ ...env, [from]: source.binding } as Env, verify).catch((err: unknown) => err);
+    await source.held;
+    const cleanup = await drive(verify, (phase) => phase === "cleanup");
+    // The user writes on the new shard, so the stalled delivery finds the copies different.
+    await eventually(
+      async () =>
+        (await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "2.00", transaction_type: "debit" }, u.token)))
+          .status === 201,
+    );
+    source.release();
+    await stale;
+    const fence = await env[from as "DB"].prepare("SELECT reason FROM slot_fences WHERE slot = ?").bind(slot).first<string>("reason");
+    expect(fence).toBe("moved_out");
+    await drive(cleanup);
+    expect((await readMove(env, slot))?.phase).toBe("done");
   }, 60_000);
 });
