@@ -64,8 +64,8 @@ function directoryForgettingSlots(real: D1Database): D1Database {
 }
 
 /**
- * `real` with some calls held until `release` is called (a slow delivery of a move step): `first()` of the
- * statements whose SQL `holds`, and with `batches`, every batch.
+ * `real` with some calls held until `release` is called (a slow delivery of a move step): `first()` and
+ * `run()` of the statements whose SQL `holds`, and with `batches`, every batch.
  */
 function holding(real: D1Database, holds: { query?: (sql: string) => boolean; batches?: boolean }) {
   let release = () => {};
@@ -78,6 +78,7 @@ function holding(real: D1Database, holds: { query?: (sql: string) => boolean; ba
       get(target, name) {
         if (name === "bind") return (...values: unknown[]) => hold(target.bind(...values));
         if (name === "first") return async (...args: []) => (await wait(), target.first(...args));
+        if (name === "run") return async () => (await wait(), target.run());
         return Reflect.get(target, name).bind(target);
       },
     });
@@ -263,5 +264,24 @@ describe("shards under review (issue 17)", () => {
     expect(fence).toBe("moved_out");
     await drive(cleanup);
     expect((await readMove(env, slot))?.phase).toBe("done");
+  }, 60_000);
+
+  it("a late delivery of a move's prepare step, after the switch, does not leave the new shard fenced", async () => {
+    const u = await newUser("staleprepare");
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    const prepare = await manualMove(slot, from, to);
+    // One delivery of the prepare step stalls before fencing the target; a duplicate runs the whole move.
+    const target = holding(env[to as "DB"], { query: (sql) => sql.includes("INSERT INTO slot_fences") });
+    const stale = advanceSlotMove({ ...env, [to]: target.binding } as Env, prepare).catch((err: unknown) => err);
+    await target.held;
+    await drive(prepare);
+    expect((await readMove(env, slot))?.phase).toBe("done");
+    target.release();
+    await stale;
+    expect(await env[to as "DB"].prepare("SELECT reason FROM slot_fences WHERE slot = ?").bind(slot).first("reason")).toBeNull();
+    const me = await call("/api/v1/user/me", { headers: { authorization: `Bearer ${u.token}` } });
+    expect(me.status).toBe(200);
   }, 60_000);
 });

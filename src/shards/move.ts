@@ -171,9 +171,27 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
   )
     .bind(next.phase, JSON.stringify(next.cursor), report, new Date().toISOString(), move.slot, move.step)
     .run();
-  if (saved.meta.changes !== 1) return null; // another delivery of this step got there first
+  if (saved.meta.changes !== 1) {
+    // Another delivery of this step got there first; a late prepare may have fenced the target after the switch.
+    if (move.phase === "prepare") await liftLateTargetFence(env, move);
+    return null;
+  }
   if (next.phase !== move.phase) logEvent("shards.move_phase", { slot: move.slot, phase: next.phase });
   return next.phase === "done" || next.phase === "failed" ? null : { kind: "slot_move", slot: move.slot, step: move.step + 1 };
+}
+
+/**
+ * A prepare that lost the race may have fenced the target after the switch opened it (the step counter is in
+ * the directory, the fence in the shard: no batch holds both), which would shut the slot's users out for
+ * good. Once the move has passed its verify, the target's moving_in fence has no reason left: lift it.
+ */
+async function liftLateTargetFence(env: Env, stale: MoveRow): Promise<void> {
+  const now = await readMove(env, stale.slot);
+  if (!now || now.to_binding !== stale.to_binding || !["switch", "cleanup", "done"].includes(now.phase)) return;
+  await bindingNamed(env, stale.to_binding)
+    .prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_in'")
+    .bind(stale.slot)
+    .run();
 }
 
 /** Fences `slot` on a shard; a late "moving_out" never turns a "moved_out" back (cleanup holds on to that). */
