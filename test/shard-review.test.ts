@@ -6,7 +6,7 @@ import worker from "../src/index";
 import { encodeCursor } from "../src/lib/keyset";
 import type { RuleApplyMessage } from "../src/rules/apply-queue";
 import { advanceSlotMove, readMove, type SlotMoveMessage } from "../src/shards/move";
-import { analyticsState, BASE, call, eventually, json, jsonInit, newUser, shardFor } from "./harness";
+import { allShardRows, analyticsState, BASE, call, directoryRows, eventually, json, jsonInit, newUser, shardFor } from "./harness";
 
 const ANALYTICS_QUEUE = "finanalyze-analytics";
 /** max_retries of the analytics queue (wrangler.toml): a message retried on this attempt goes to the dead-letter queue. */
@@ -284,4 +284,22 @@ describe("shards under review (issue 17)", () => {
     const me = await call("/api/v1/user/me", { headers: { authorization: `Bearer ${u.token}` } });
     expect(me.status).toBe(200);
   }, 60_000);
+
+  it("concurrent sign-ups of one username on different shards: one account, and the others leave no row behind", async () => {
+    const username = `race_${crypto.randomUUID().slice(0, 8)}`;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        send("/api/v1/user/sign_up", jsonInit("POST", { username, password: "correct horse battery", full_name: "Race" })),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const [account] = await directoryRows("SELECT id FROM accounts WHERE username = ?", username);
+    const winner = account?.id as string;
+    expect(await allShardRows("SELECT id FROM users WHERE username = ?", username)).toEqual([{ id: winner }]);
+    // Nor an audit entry of a sign-up that did not happen.
+    const signUps = await allShardRows(
+      "SELECT user_id FROM audit_log WHERE action = 'user.sign_up' AND user_id NOT IN (SELECT id FROM users)",
+    );
+    expect(signUps).toEqual([]);
+  });
 });
