@@ -38,11 +38,8 @@ async function send(path: string, init: RequestInit, testEnv: Env = env): Promis
   return res;
 }
 
-/**
- * The directory binding, with every session's batch followed by what a concurrent request of this isolate
- * does when it meets a slot fence: drop the cached slot table.
- */
-function directoryForgettingSlots(real: D1Database): D1Database {
+/** The directory binding, with `after` called once each session's batch has committed (it may throw: a lost answer). */
+function directoryAfterBatch(real: D1Database, after: () => void): D1Database {
   return new Proxy(real, {
     get(target, name) {
       if (name !== "withSession") return Reflect.get(target, name).bind(target);
@@ -53,7 +50,7 @@ function directoryForgettingSlots(real: D1Database): D1Database {
             if (key !== "batch") return Reflect.get(s, key).bind(s);
             return async (list: D1PreparedStatement[]) => {
               const results = await s.batch(list);
-              forgetSlotTable();
+              after();
               return results;
             };
           },
@@ -61,6 +58,14 @@ function directoryForgettingSlots(real: D1Database): D1Database {
       };
     },
   });
+}
+
+/**
+ * The directory binding, with every session's batch followed by what a concurrent request of this isolate
+ * does when it meets a slot fence: drop the cached slot table.
+ */
+function directoryForgettingSlots(real: D1Database): D1Database {
+  return directoryAfterBatch(real, forgetSlotTable);
 }
 
 /**
@@ -301,5 +306,20 @@ describe("shards under review (issue 17)", () => {
       "SELECT user_id FROM audit_log WHERE action = 'user.sign_up' AND user_id NOT IN (SELECT id FROM users)",
     );
     expect(signUps).toEqual([]);
+  });
+
+  it("a sign-up whose directory write committed but whose answer was lost keeps the user's shard row (the account logs in)", async () => {
+    const username = `lost_${crypto.randomUUID().slice(0, 8)}`;
+    const lostAnswer = directoryAfterBatch(env.DB, () => {
+      throw new Error("D1_ERROR: Network connection lost.");
+    });
+    const res = await send("/api/v1/user/sign_up", jsonInit("POST", { username, password: "correct horse battery", full_name: "Lost" }), {
+      ...env,
+      DB: lostAnswer,
+    } as Env);
+    expect(res.status).toBe(500);
+    expect(await directoryRows("SELECT id FROM accounts WHERE username = ?", username)).toHaveLength(1);
+    const login = await send("/api/v1/user/login", jsonInit("POST", { username, password: "correct horse battery" }));
+    expect(login.status, await login.clone().text()).toBe(200);
   });
 });
