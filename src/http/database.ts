@@ -70,8 +70,18 @@ export function userDatabase(c: Context<AppEnv>, userId: string): Database {
   return shardDatabase(c.env, userId, c.var.slots);
 }
 
-/** The directory (accounts, throttle counters): `c.var.db` before there is a caller, else a session of its own. */
+const directorySessions = new WeakMap<Context<AppEnv>, Database>();
+
+/**
+ * The directory (accounts, throttle counters): `c.var.db` before there is a caller, else one session of its
+ * own for the request (password change builds statements in the handler and runs them in the throttle's batch).
+ */
 export function directoryDatabase(c: Context<AppEnv>): Database {
   if (!c.get("user")) return c.var.db;
-  return databaseOver(new RequestD1(() => c.env.DB.withSession("first-primary"), "primary"));
+  let directory = directorySessions.get(c);
+  if (!directory) {
+    directory = databaseOver(new RequestD1(() => c.env.DB.withSession("first-primary"), "primary"));
+    directorySessions.set(c, directory);
+  }
+  return directory;
 }
