@@ -322,4 +322,39 @@ describe("shards under review (issue 17)", () => {
     const login = await send("/api/v1/user/login", jsonInit("POST", { username, password: "correct horse battery" }));
     expect(login.status, await login.clone().text()).toBe(200);
   });
+
+  it("a bookmark of another database (the directory's, from login) is not passed to the user's shard; the shard's own is", async () => {
+    const u = await newUser("bookmarkshard");
+    const shardName = (await slotTable(env))[slotOf(u.id)] as string;
+    const constraints: (string | undefined)[] = [];
+    const real = env[shardName as "DB"];
+    const recording = new Proxy(real, {
+      get(target, name) {
+        if (name !== "withSession") return Reflect.get(target, name).bind(target);
+        return (constraint?: string) => (constraints.push(constraint), target.withSession(constraint));
+      },
+    });
+    const testEnv = { ...env, [shardName]: recording } as Env;
+    const login = await send("/api/v1/user/login", jsonInit("POST", { username: u.username, password: u.password }), testEnv);
+    const directoryBookmark = login.headers.get("x-d1-bookmark") as string;
+    expect(directoryBookmark).toBeTruthy();
+    constraints.length = 0;
+    const auth = (bookmark: string) => ({ headers: { authorization: `Bearer ${u.token}`, "x-d1-bookmark": bookmark } });
+    expect((await send("/api/v1/transaction/all", auth(directoryBookmark), testEnv)).status).toBe(200);
+    // Meaningless to this database: the read starts on the shard's primary (its own writes are all there).
+    expect(constraints).toEqual(["first-primary"]);
+
+    const created = await send(
+      "/api/v1/transaction/create",
+      jsonInit("POST", { transaction_amount: "1.00", transaction_type: "debit" }, u.token),
+      testEnv,
+    );
+    const shardBookmark = created.headers.get("x-d1-bookmark") as string;
+    constraints.length = 0;
+    const read = await send("/api/v1/transaction/all", auth(shardBookmark), testEnv);
+    expect(read.status).toBe(200);
+    expect(constraints).toHaveLength(1);
+    expect(shardBookmark.startsWith(constraints[0] as string)).toBe(true);
+    expect(constraints[0]).toMatch(/^[0-9a-f]{8}-/);
+  });
 });
