@@ -5,7 +5,7 @@ import { forgetSlotTable, shardBindingNames, slotOf, slotTable } from "../src/db
 import worker from "../src/index";
 import { encodeCursor } from "../src/lib/keyset";
 import type { RuleApplyMessage } from "../src/rules/apply-queue";
-import { advanceSlotMove, readMove, type SlotMoveMessage } from "../src/shards/move";
+import { advanceSlotMove, readMove, type SlotMoveMessage, startSlotMove } from "../src/shards/move";
 import { allShardRows, analyticsState, BASE, call, directoryRows, eventually, json, jsonInit, newUser, shardFor } from "./harness";
 
 const ANALYTICS_QUEUE = "finanalyze-analytics";
@@ -357,4 +357,17 @@ describe("shards under review (issue 17)", () => {
     expect(shardBookmark.startsWith(constraints[0] as string)).toBe(true);
     expect(constraints[0]).toMatch(/^[0-9a-f]{8}-/);
   });
+
+  it("starting a move of a slot already being moved elsewhere is refused, not answered with the other move", async () => {
+    const u = await newUser("twomoves");
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const [to, elsewhere] = shardBindingNames(env).filter((name) => name !== from) as [string, string];
+    const first = await manualMove(slot, from, to);
+    await expect(startSlotMove(env, slot, elsewhere)).rejects.toThrow(RangeError);
+    // The same target again is the same move (idempotent).
+    expect(await startSlotMove(env, slot, to)).toMatchObject({ to_binding: to, step: first.step });
+    await eventually(async () => ["done", "failed"].includes((await readMove(env, slot))?.phase ?? ""));
+    expect((await readMove(env, slot))?.phase).toBe("done");
+  }, 60_000);
 });

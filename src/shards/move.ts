@@ -59,7 +59,7 @@ const DELETE_CHUNK = 1000;
 /** A move whose row has not changed for this long lost its message: the cron sweep sends it again. */
 export const STALLED_MS = 60_000;
 
-/** Starts moving `slot` to the shard binding `to` (idempotent while a move of the slot is under way). */
+/** Starts moving `slot` to the shard binding `to` (idempotent while that move is under way; a move elsewhere is refused). */
 export async function startSlotMove(env: Env, slot: number, to: string, options: Partial<typeof DEFAULTS> = {}): Promise<MoveRow> {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot must be 0-${SLOT_COUNT - 1}`);
   if (!shardBindingNames(env).includes(to)) throw new RangeError(`${to} is not a shard binding`);
@@ -84,6 +84,8 @@ export async function startSlotMove(env: Env, slot: number, to: string, options:
     .bind(slot, from, to, JSON.stringify(cursor), now)
     .run();
   const row = (await readMove(env, slot)) as MoveRow;
+  // A move under way kept its row: the same move again is a no-op, another target is refused.
+  if (row.to_binding !== to) throw new RangeError(`slot ${slot} is being moved to ${row.to_binding}; let that move end first`);
   await env.ANALYTICS_QUEUE.send({ kind: "slot_move", slot, step: row.step } satisfies SlotMoveMessage);
   logEvent("shards.move_started", { slot, from: row.from_binding, to: row.to_binding });
   return row;
