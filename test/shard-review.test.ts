@@ -97,6 +97,41 @@ function holding(real: D1Database, holds: { query?: (sql: string) => boolean; ba
   return { binding, held, release };
 }
 
+/** `real` with each batch that holds a statement whose SQL `matches` held until `release` (a slow copy page's write). */
+function holdingWrites(real: D1Database, matches: (sql: string) => boolean) {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached = () => {};
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  const marked = new WeakMap<object, D1PreparedStatement>();
+  const mark = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, name) {
+        if (name === "bind") return (...values: unknown[]) => mark(target.bind(...values));
+        return Reflect.get(target, name).bind(target);
+      },
+    });
+    marked.set(proxy, statement);
+    return proxy;
+  };
+  const binding = new Proxy(real, {
+    get(target, name) {
+      if (name === "prepare") return (query: string) => (matches(query) ? mark(target.prepare(query)) : target.prepare(query));
+      if (name === "batch") {
+        return async (list: D1PreparedStatement[]) => {
+          if (list.some((statement) => marked.has(statement))) {
+            reached();
+            await gate;
+          }
+          return target.batch(list.map((statement) => marked.get(statement) ?? statement));
+        };
+      }
+      return Reflect.get(target, name).bind(target);
+    },
+  });
+  return { binding, held, release };
+}
+
 /** A move of `slot` to `to` at its prepare step, driven by hand (no queue message). */
 async function manualMove(slot: number, from: string, to: string): Promise<SlotMoveMessage> {
   const cursor = JSON.stringify({ user: "", table: 0, page: null, pageSize: 50, pagesPerStep: 10 });
@@ -271,24 +306,28 @@ describe("shards under review (issue 17)", () => {
     expect((await readMove(env, slot))?.phase).toBe("done");
   }, 60_000);
 
-  it("a late delivery of a move's prepare step, after the switch, does not leave the new shard fenced", async () => {
-    const u = await newUser("staleprepare");
-    const slot = slotOf(u.id);
-    const from = (await slotTable(env))[slot] as string;
-    const to = shardBindingNames(env).find((name) => name !== from) as string;
-    const prepare = await manualMove(slot, from, to);
-    // One delivery of the prepare step stalls before fencing the target; a duplicate runs the whole move.
-    const target = holding(env[to as "DB"], { query: (sql) => sql.includes("INSERT INTO slot_fences") });
-    const stale = advanceSlotMove({ ...env, [to]: target.binding } as Env, prepare).catch((err: unknown) => err);
-    await target.held;
-    await drive(prepare);
-    expect((await readMove(env, slot))?.phase).toBe("done");
-    target.release();
-    await stale;
-    expect(await env[to as "DB"].prepare("SELECT reason FROM slot_fences WHERE slot = ?").bind(slot).first("reason")).toBeNull();
-    const me = await call("/api/v1/user/me", { headers: { authorization: `Bearer ${u.token}` } });
-    expect(me.status).toBe(200);
-  }, 60_000);
+  it.each(["prepare", "fence"])(
+    "a late delivery of a move's %s step, after the switch, does not leave the new shard fenced",
+    async (phase) => {
+      const u = await newUser(`stale${phase}`);
+      const slot = slotOf(u.id);
+      const from = (await slotTable(env))[slot] as string;
+      const to = shardBindingNames(env).find((name) => name !== from) as string;
+      const step = (await drive(await manualMove(slot, from, to), (at) => at === phase)) as SlotMoveMessage;
+      // One delivery of the step stalls before fencing the target; a duplicate runs the whole move.
+      const target = holding(env[to as "DB"], { query: (sql) => sql.includes("INSERT INTO slot_fences") });
+      const stale = advanceSlotMove({ ...env, [to]: target.binding } as Env, step).catch((err: unknown) => err);
+      await target.held;
+      await drive(step);
+      expect((await readMove(env, slot))?.phase).toBe("done");
+      target.release();
+      await stale;
+      expect(await env[to as "DB"].prepare("SELECT reason FROM slot_fences WHERE slot = ?").bind(slot).first("reason")).toBeNull();
+      const me = await call("/api/v1/user/me", { headers: { authorization: `Bearer ${u.token}` } });
+      expect(me.status).toBe(200);
+    },
+    60_000,
+  );
 
   it("concurrent sign-ups of one username on different shards: one account, and the others leave no row behind", async () => {
     const username = `race_${crypto.randomUUID().slice(0, 8)}`;
@@ -369,5 +408,37 @@ describe("shards under review (issue 17)", () => {
     expect(await startSlotMove(env, slot, to)).toMatchObject({ to_binding: to, step: first.step });
     await eventually(async () => ["done", "failed"].includes((await readMove(env, slot))?.phase ?? ""));
     expect((await readMove(env, slot))?.phase).toBe("done");
+  }, 60_000);
+
+  it("a copy-phase page read before the fence and written after the catch-up does not turn an acknowledged update back", async () => {
+    const u = await newUser("stalepage");
+    const tx = await json<{ id: string }>(
+      await call(
+        "/api/v1/transaction/create",
+        jsonInit("POST", { transaction_amount: "3.00", transaction_type: "debit", description: "old" }, u.token),
+      ),
+      201,
+    );
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    const copy = (await drive(await manualMove(slot, from, to), (phase) => phase === "copy")) as SlotMoveMessage;
+    // One delivery of the copy step has read the transaction and stalls before writing it on the target.
+    const target = holdingWrites(env[to as "DB"], (sql) => sql.includes('INSERT INTO "transactions"'));
+    const stale = advanceSlotMove({ ...env, [to]: target.binding } as Env, copy).catch((err: unknown) => err);
+    await target.held;
+    // The user updates it (acknowledged, before the fence); a duplicate runs the move up to its verify.
+    const put = await call(`/api/v1/transaction/update/${tx.id}`, jsonInit("PUT", { description: "new" }, u.token));
+    expect(put.status).toBe(200);
+    const verify = await drive(copy, (phase) => phase === "verify");
+    target.release();
+    await stale;
+    await drive(verify);
+    expect((await readMove(env, slot))?.phase).toBe("done");
+    const read = await json<{ description: string }>(
+      await call(`/api/v1/transaction/${tx.id}`, { headers: { authorization: `Bearer ${u.token}` } }),
+      200,
+    );
+    expect(read.description).toBe("new");
   }, 60_000);
 });

@@ -113,12 +113,12 @@ export const FENCE_GONE_MARKER = "$finanalyze_slot_fence_gone";
 
 /**
  * Leads each write a slot move makes on a shard: an SQLite error (so the batch writes nothing) unless the
- * shard still holds the slot's fence for `reason` ("moving_in" on the target while copying, "moved_out" on
- * the source while cleaning up). A delivery of a step that outlives its phase (duplicated, slow) would
+ * shard still holds the slot's fence for `reason` ("moving_in" on the target while copying, "catching_up"
+ * there during the catch-up, "moved_out" on the source while cleaning up). A delivery of a step that outlives its phase (duplicated, slow) would
  * otherwise copy the old shard's rows over what the user wrote on the new one after the switch, or delete
  * a slot that has since moved back.
  */
-export function fenceHeld(db: D1Database, slot: number, reason: "moving_in" | "moved_out"): D1PreparedStatement {
+export function fenceHeld(db: D1Database, slot: number, reason: "moving_in" | "catching_up" | "moved_out"): D1PreparedStatement {
   return db
     .prepare(
       `SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1 AND reason = ?2) THEN '$.ok' ELSE '${FENCE_GONE_MARKER}' END) AS held`,
