@@ -6,6 +6,7 @@
  * (`forgetSlotTable`), so an isolate with a stale table answers one 503 and then routes right.
  */
 
+import { raisedBy, raiseUnless } from "./raised";
 import { SLOT_COUNT, slotOf } from "./slot";
 
 export { SLOT_COUNT, slotOf };
@@ -102,9 +103,7 @@ export const SLOT_FENCED_MARKER = "$finanalyze_slot_fenced";
  */
 export function fenceCheck(d1: { prepare(query: string): D1PreparedStatement }, slot: number): D1PreparedStatement {
   return d1
-    .prepare(
-      `SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1) THEN '${SLOT_FENCED_MARKER}' ELSE '$.ok' END) AS fenced`,
-    )
+    .prepare(`SELECT ${raiseUnless("NOT EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1)", SLOT_FENCED_MARKER)} AS fenced`)
     .bind(slot);
 }
 
@@ -120,14 +119,11 @@ export const FENCE_GONE_MARKER = "$finanalyze_slot_fence_gone";
  */
 export function fenceHeld(db: D1Database, slot: number, reason: "moving_in" | "catching_up" | "moved_out"): D1PreparedStatement {
   return db
-    .prepare(
-      `SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1 AND reason = ?2) THEN '$.ok' ELSE '${FENCE_GONE_MARKER}' END) AS held`,
-    )
+    .prepare(`SELECT ${raiseUnless("EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1 AND reason = ?2)", FENCE_GONE_MARKER)} AS held`)
     .bind(slot, reason);
 }
 
 /** Whether a D1 error is the fence check's. */
 export function isSlotFenced(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
-  return text.includes(`'${SLOT_FENCED_MARKER}'`);
+  return raisedBy(err, SLOT_FENCED_MARKER);
 }
