@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { forgetSlotTable, shardBindingNames, slotOf, slotTable } from "../src/db/shards";
@@ -441,4 +447,44 @@ describe("shards under review (issue 17)", () => {
     );
     expect(read.description).toBe("new");
   }, 60_000);
+
+  it("the events cron keeps each user's latest event, so stream positions go on after a prune", async () => {
+    const u = await newUser("prune");
+    for (const amount of ["1.00", "2.00", "3.00"]) {
+      await json(
+        await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: amount, transaction_type: "debit" }, u.token)),
+        201,
+      );
+    }
+    // The consumer's analytics.updated event too, before anything is aged.
+    await eventually(async () => {
+      const state = await analyticsState(u.id);
+      return state && state.snapshot_version === state.version;
+    });
+    const shard = await shardFor(u.id);
+    const seqs = async () =>
+      (await shard.prepare("SELECT seq FROM events WHERE user_id = ? ORDER BY seq").bind(u.id).all<{ seq: number }>()).results.map(
+        (r) => r.seq,
+      );
+    const before = await seqs();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const latest = Math.max(...before);
+    // Every event 40 days old and sent: all past the 30 days kept.
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await shard
+      .prepare("UPDATE events SET created_at = ?, enqueued_at = COALESCE(enqueued_at, ?) WHERE user_id = ?")
+      .bind(old, old, u.id)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await seqs()).toEqual([latest]);
+    await json(
+      await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "4.00", transaction_type: "debit" }, u.token)),
+      201,
+    );
+    const after = await seqs();
+    expect(after[0]).toBe(latest);
+    expect(Math.min(...after.slice(1))).toBe(latest + 1);
+  });
 });
