@@ -487,4 +487,28 @@ describe("shards under review (issue 17)", () => {
     expect(after[0]).toBe(latest);
     expect(Math.min(...after.slice(1))).toBe(latest + 1);
   });
+
+  it("a move whose verify finds a difference fails: the old shard serves again, the target keeps a copy-phase fence", async () => {
+    const u = await newUser("failedmove");
+    await json(
+      await call("/api/v1/transaction/create", jsonInit("POST", { transaction_amount: "1.00", transaction_type: "debit" }, u.token)),
+      201,
+    );
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    const verify = (await drive(await manualMove(slot, from, to), (phase) => phase === "verify")) as SlotMoveMessage;
+    await env[to as "DB"].prepare("DELETE FROM audit_log WHERE user_id = ?").bind(u.id).run(); // a copy gone wrong
+    await drive(verify);
+    const move = await readMove(env, slot);
+    expect(move?.phase).toBe("failed");
+    expect(JSON.parse(move?.report ?? "{}")).toMatchObject({ differences: [{ user_id: u.id, tables: ["audit_log"] }] });
+    const reason = (db: string) => env[db as "DB"].prepare("SELECT reason FROM slot_fences WHERE slot = ?").bind(slot).first("reason");
+    expect([await reason(from), await reason(to)]).toEqual([null, "moving_in"]);
+    const write = await call(
+      "/api/v1/transaction/create",
+      jsonInit("POST", { transaction_amount: "2.00", transaction_type: "debit" }, u.token),
+    );
+    expect(write.status).toBe(201);
+  }, 60_000);
 });

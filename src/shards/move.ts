@@ -139,10 +139,7 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
     case "verify": {
       const differences = await verifyUsers(source, target, move.slot);
       if (differences.length > 0) {
-        // Only the catch-up's fence: a late delivery of this step after the switch must not open the old copy.
-        await source.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_out'").bind(move.slot).run();
-        // The target keeps its fence, as it was before the catch-up: a new move there starts with a copy.
-        await target.prepare("UPDATE slot_fences SET reason = 'moving_in' WHERE slot = ? AND reason = 'catching_up'").bind(move.slot).run();
+        await unfenceFailed(source, target, move.slot);
         next = { phase: "failed", cursor: fresh, report: { differences } };
       } else next = { phase: "switch", cursor: fresh };
       break;
@@ -202,12 +199,17 @@ async function settleLateFences(env: Env, stale: MoveRow): Promise<void> {
   if (["switch", "cleanup", "done"].includes(now.phase)) {
     await target.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason IN ('moving_in', 'catching_up')").bind(stale.slot).run();
   } else if (now.phase === "failed") {
-    await bindingNamed(env, stale.from_binding)
-      .prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_out'")
-      .bind(stale.slot)
-      .run();
-    await target.prepare("UPDATE slot_fences SET reason = 'moving_in' WHERE slot = ? AND reason = 'catching_up'").bind(stale.slot).run();
+    await unfenceFailed(bindingNamed(env, stale.from_binding), target, stale.slot);
   }
+}
+
+/**
+ * A failed move: the source serves the slot again (only the catch-up's fence goes, so a late delivery after
+ * a switch never opens an old copy); the target keeps the fence it had before the catch-up, and its copy.
+ */
+async function unfenceFailed(source: D1Database, target: D1Database, slot: number): Promise<void> {
+  await source.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_out'").bind(slot).run();
+  await target.prepare("UPDATE slot_fences SET reason = 'moving_in' WHERE slot = ? AND reason = 'catching_up'").bind(slot).run();
 }
 
 /**
