@@ -511,4 +511,53 @@ describe("shards under review (issue 17)", () => {
     );
     expect(write.status).toBe(201);
   }, 60_000);
+
+  it("the first slot table of a directory is the one persisted, even when another isolate wrote its defaults first", async () => {
+    const { results: saved } = await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>();
+    const table = await slotTable(env);
+    const names = shardBindingNames(env);
+    const theirs = names[(names.indexOf(table[7] as string) + 1) % names.length] as string;
+    // Another isolate (another deployment's bindings) persists its defaults between this one's read and write.
+    const racing = new Proxy(env.DB, {
+      get(target, name) {
+        if (name !== "prepare") return Reflect.get(target, name).bind(target);
+        return (query: string) => {
+          const statement = target.prepare(query);
+          if (!query.includes("INSERT OR IGNORE INTO slots")) return statement;
+          return new Proxy(statement, {
+            get(st, key) {
+              if (key === "bind")
+                return (...values: unknown[]) => {
+                  const bound = st.bind(...values);
+                  return new Proxy(bound, {
+                    get(b, k) {
+                      if (k !== "run") return Reflect.get(b, k).bind(b);
+                      return async () => {
+                        await target.prepare("INSERT INTO slots (slot, binding) VALUES (7, ?)").bind(theirs).run();
+                        return b.run();
+                      };
+                    },
+                  });
+                };
+              return Reflect.get(st, key).bind(st);
+            },
+          });
+        };
+      },
+    });
+    try {
+      await env.DB.prepare("DELETE FROM slots").run();
+      forgetSlotTable();
+      const first = await slotTable({ ...env, DB: racing } as Env);
+      expect(first[7]).toBe(theirs);
+    } finally {
+      await env.DB.prepare("DELETE FROM slots").run();
+      await env.DB.prepare(
+        "INSERT INTO slots (slot, binding) SELECT json_extract(value, '$.slot'), json_extract(value, '$.binding') FROM json_each(?)",
+      )
+        .bind(JSON.stringify(saved))
+        .run();
+      forgetSlotTable();
+    }
+  });
 });

@@ -40,19 +40,25 @@ function defaultBinding(env: Env, slot: number): string {
   return names[slot % names.length] as string;
 }
 
+async function readSlots(env: Env): Promise<{ slot: number; binding: string }[]> {
+  return (await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>()).results;
+}
+
 async function loadSlotTable(env: Env): Promise<SlotTable> {
-  const { results } = await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>();
-  const table: string[] = Array.from({ length: SLOT_COUNT }, (_, slot) => defaultBinding(env, slot));
-  for (const row of results) table[row.slot] = row.binding;
-  if (results.length < SLOT_COUNT) {
-    // First use of this directory: persist the defaults, so adding a binding later moves nothing by itself.
-    const defaults = JSON.stringify(table.map((binding, slot) => ({ slot, binding })));
+  let rows = await readSlots(env);
+  if (rows.length < SLOT_COUNT) {
+    // First use of this directory: persist the defaults, so adding a binding later moves nothing by itself;
+    // then read what was persisted (another isolate, with other bindings, may have written its defaults first).
+    const defaults = Array.from({ length: SLOT_COUNT }, (_, slot) => ({ slot, binding: defaultBinding(env, slot) }));
     await env.DB.prepare(
       "INSERT OR IGNORE INTO slots (slot, binding) SELECT json_extract(value, '$.slot'), json_extract(value, '$.binding') FROM json_each(?)",
     )
-      .bind(defaults)
+      .bind(JSON.stringify(defaults))
       .run();
+    rows = await readSlots(env);
   }
+  const table: string[] = Array.from({ length: SLOT_COUNT }, (_, slot) => defaultBinding(env, slot));
+  for (const row of rows) table[row.slot] = row.binding;
   return table;
 }
 
