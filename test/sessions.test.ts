@@ -9,7 +9,8 @@ describe("D1 sessions: X-D1-Bookmark", () => {
     const created = await call(`${TX}/create`, jsonInit("POST", { transaction_amount: "7.00", transaction_type: "debit" }, user.token));
     expect(created.status).toBe(201);
     const afterWrite = created.headers.get("x-d1-bookmark");
-    expect(afterWrite).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
+    // A D1 bookmark, then the database that answered it (the caller's shard).
+    expect(afterWrite).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}\.SHARD_\d+$/);
     const id = ((await created.json()) as { id: string }).id;
     const read = await call(`${TX}/${id}`, { headers: { authorization: `Bearer ${user.token}`, "x-d1-bookmark": afterWrite ?? "" } });
     expect(read.status).toBe(200);

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { deadLetters } from "../db/schema";
-import { shardDatabaseOf } from "../db/shard-database";
+import { isSlotMoving, SLOT_MOVING_DELAY_SECONDS, shardDatabaseOf } from "../db/shard-database";
 import { allShards } from "../db/shards";
 import { activeFaults, sendShouldFail } from "../dev/faults";
 import { logEvent } from "../lib/log";
@@ -48,7 +48,8 @@ export interface BatchOutcome {
 
 /**
  * Coalesces a batch by user (one recompute per user, however many messages), and acks or retries
- * per user: one user's failure retries only that user's messages, never the whole batch.
+ * per user: one user's failure retries only that user's messages, never the whole batch. A user whose slot
+ * is being moved waits for the move as one fresh message (retries would dead-letter their messages).
  */
 export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
   const faults = await activeFaults(env);
@@ -80,6 +81,21 @@ export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: E
       if (!(await streamsCover(db, userId, version))) await refreshStreams(db, userId);
       for (const message of messages) message.ack();
     } catch (err) {
+      if (isSlotMoving(err)) {
+        const resent = env.ANALYTICS_QUEUE.send({ user_id: userId, version } satisfies AnalyticsMessage, {
+          delaySeconds: SLOT_MOVING_DELAY_SECONDS,
+        });
+        if (
+          await resent.then(
+            () => true,
+            () => false,
+          )
+        ) {
+          for (const message of messages) message.ack();
+          outcome.retried.push(userId);
+          continue;
+        }
+      }
       logEvent("analytics.recompute_failed", { user_id: userId, error: String(err), attempts: messages[0]?.attempts ?? 0 });
       for (const message of messages) message.retry();
       outcome.retried.push(userId);

@@ -34,7 +34,8 @@ function auditDatabase(c: Context<AppEnv>, userId: string | null) {
  * Two databases, two round trips, ordered so a crash leaves nothing usable half-done: first the user's
  * shard row (profile, token version) with its audit entry, then the directory row that makes the username
  * loginable and unique. A shard row without a directory row is unreachable (nobody can log in as it); a
- * taken username (409) removes it again. A retry is a new sign-up (the idempotency key makes it a replay).
+ * taken username (409) removes it again, any other failure leaves it (the directory row may have been
+ * written). A retry is a new sign-up (the idempotency key makes it a replay).
  */
 export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   const body = c.req.valid("json");
@@ -52,15 +53,16 @@ export const signUp: AppRouteHandler<typeof routes.signUp> = async (c) => {
   try {
     await insertingUser(runBatch(directory, [directory.insert(accounts).values(account)]));
   } catch (err) {
-    c.executionCtx.waitUntil(
-      shard
-        .delete(users)
-        .where(eq(users.id, user.id))
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
-    );
+    // Only a taken username surely wrote nothing there; after any other failure the account may exist, and
+    // removing its shard row would make the username unusable for good (an orphan row is harmless).
+    if (err instanceof ApiError && err.code === "conflict") {
+      c.executionCtx.waitUntil(
+        shard
+          .delete(users)
+          .where(eq(users.id, user.id))
+          .catch((cleanup: unknown) => logEvent("auth.sign_up_cleanup_failed", { user_id: user.id, error: String(cleanup) })),
+      );
+    }
     throw err;
   }
   logEvent("auth.sign_up", { request_id: c.get("requestId"), user_id: user.id });

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { errorText, raisedBy, raiseUnless } from "../db/raised";
 import { accounts, users } from "../db/schema";
 import { slotOf } from "../db/shards";
 import { ApiError } from "../http/problem";
@@ -19,8 +20,7 @@ export interface NewUser {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : ""} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
-  return text.includes("UNIQUE constraint failed");
+  return errorText(err).includes("UNIQUE constraint failed");
 }
 
 /** A new user's shard row and directory row (the password hashed), to insert in that order (see signUp). */
@@ -116,16 +116,15 @@ export const TOKEN_REVOKED_MARKER = "$finanalyze_token_revoked";
 
 /**
  * The token check, one statement: the caller's profile when the user exists at the token's version, and
- * an SQLite error otherwise (json_extract on a path that does not parse), so that the atomic batch it
- * leads rolls back every write that travels with it. The CASE depends on the row, so SQLite cannot
- * evaluate the error branch ahead of time.
+ * an SQLite error otherwise (db/raised.ts), so that the atomic batch it leads rolls back every write that
+ * travels with it.
  */
 export function tokenCheck(d1: D1DatabaseSession, userId: string, tokenVersion: number): D1PreparedStatement {
   return d1
     .prepare(
       `SELECT u.username, u.full_name AS fullName, u.email, u.created_at AS createdAt, u.time_zone AS timeZone,
         u.week_start AS weekStart,
-        json_extract('{}', CASE WHEN u.token_version = ?2 THEN '$.ok' ELSE '${TOKEN_REVOKED_MARKER}' END) AS checked
+        ${raiseUnless("u.token_version = ?2", TOKEN_REVOKED_MARKER)} AS checked
       FROM (SELECT 1) LEFT JOIN users u ON u.id = ?1`,
     )
     .bind(userId, tokenVersion);
@@ -133,8 +132,7 @@ export function tokenCheck(d1: D1DatabaseSession, userId: string, tokenVersion: 
 
 /** Whether a D1 error is the token check's. */
 export function isTokenRevoked(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
-  return text.includes(`'${TOKEN_REVOKED_MARKER}'`);
+  return raisedBy(err, TOKEN_REVOKED_MARKER);
 }
 
 export function publicUser(row: Pick<UserRow, "id" | "username" | "fullName" | "email">) {

@@ -3,6 +3,7 @@ import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { ApiError, validationError } from "../http/problem";
 import type { Database } from "./client";
 import { isStaleLabels, StaleLabelsError } from "./label-versions";
+import { errorText } from "./raised";
 
 const dialect = new SQLiteAsyncDialect();
 
@@ -31,7 +32,7 @@ export async function runBatch(db: Database, statements: Statement[]): Promise<D
  * category check, when a category checked before the batch was deleted before it ran (a 409: retry).
  */
 function fromTrigger(err: unknown): ApiError | null {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  const text = errorText(err);
   if (text.includes("rollup_limit_exceeded")) return rollupLimitError();
   if (text.includes("category_missing")) return new ApiError("conflict", "A category this write uses was deleted meanwhile; retry");
   return null;

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { errorText } from "./raised";
 
 /**
  * The per-user label version (migration 0008): bumped by every category and rule write, checked first in
@@ -30,6 +31,6 @@ export function bumpLabelsVersion(userId: string): SQL {
 
 /** Whether a D1 error is a label guard's. */
 export function isStaleLabels(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
+  const text = errorText(err);
   return text.includes(`${STALE_LABELS_MARKER.slice(1)}'`);
 }

@@ -21,6 +21,7 @@ export interface Rider {
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
+type SessionStart = "primary" | "any" | "bookmark";
 
 export class RequestD1 {
   #session: D1DatabaseSession | undefined;
@@ -29,11 +30,24 @@ export class RequestD1 {
   #inFlight: Promise<Outcome> | undefined;
   #failure: Outcome | undefined;
 
+  #start: SessionStart;
+
   constructor(
     private readonly open: (self: RequestD1) => D1DatabaseSession,
-    /** How the session starts: on the primary, on any replica, or at a bookmark the client sent. */
-    readonly start: "primary" | "any" | "bookmark",
-  ) {}
+    start: SessionStart,
+  ) {
+    this.#start = start;
+  }
+
+  /** How the session starts: on the primary, on any replica, or at a bookmark the client sent. */
+  get start(): SessionStart {
+    return this.#start;
+  }
+
+  /** For `open`: the session starts otherwise than planned (a bookmark of another database is not passed on). */
+  startedAs(start: SessionStart): void {
+    this.#start = start;
+  }
 
   /** The D1 session (opened now if no statement has opened it yet). */
   get session(): D1DatabaseSession {

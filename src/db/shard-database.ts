@@ -3,7 +3,26 @@ import { type Database, databaseOver } from "./client";
 import { RequestD1, type Rider } from "./request-d1";
 import { bindingNamed, fenceCheck, forgetSlotTable, isSlotFenced, type SlotTable, shardNameFor, slotOf, slotTable } from "./shards";
 
-/** The slot fence as a guard: a fenced slot answers 503 (retry shortly) and makes this isolate re-read the slot table. */
+/** What a round trip of a fenced slot ends in: a 503 (retry shortly) in a request. */
+export class SlotMovingError extends ApiError {
+  constructor() {
+    super("service_unavailable", "This account's data is being moved; retry in a moment", { headers: { "retry-after": "1" } });
+  }
+}
+
+/** Whether `err`, or an error it wraps (drizzle wraps a failed query's), is a fenced slot's. */
+export function isSlotMoving(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof SlotMovingError) return true;
+  return false;
+}
+
+/**
+ * How long queued work of a slot being moved waits before it tries again. It waits as a fresh message: a
+ * retry would spend the message's attempts (3 on the analytics queue) on a fence that lasts a catch-up.
+ */
+export const SLOT_MOVING_DELAY_SECONDS = 2;
+
+/** The slot fence as a guard: a fenced slot fails with SlotMovingError and makes this isolate re-read the slot table. */
 export function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
   return {
     statement: fenceCheck(session, slot),
@@ -11,16 +30,13 @@ export function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
     translate: (err) => {
       if (!isSlotFenced(err)) return undefined;
       forgetSlotTable();
-      return new ApiError("service_unavailable", "This account's data is being moved; retry in a moment", {
-        headers: { "retry-after": "1" },
-      });
+      return new SlotMovingError();
     },
   };
 }
 
 /** The same outside a request (queue consumers, background jobs): the user's shard, fence-checked on every round trip. */
-export function shardDatabase(env: Env, userId: string, table: SlotTable | undefined): Database {
-  if (!table) throw new Error("the slot table is read before a user's shard is opened");
+export function shardDatabase(env: Env, userId: string, table: SlotTable): Database {
   const binding = bindingNamed(env, shardNameFor(table, userId));
   const d1 = new RequestD1((self) => {
     const session = binding.withSession("first-primary");

@@ -6,6 +6,7 @@
  * (`forgetSlotTable`), so an isolate with a stale table answers one 503 and then routes right.
  */
 
+import { raisedBy, raiseUnless } from "./raised";
 import { SLOT_COUNT, slotOf } from "./slot";
 
 export { SLOT_COUNT, slotOf };
@@ -39,19 +40,25 @@ function defaultBinding(env: Env, slot: number): string {
   return names[slot % names.length] as string;
 }
 
+async function readSlots(env: Env): Promise<{ slot: number; binding: string }[]> {
+  return (await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>()).results;
+}
+
 async function loadSlotTable(env: Env): Promise<SlotTable> {
-  const { results } = await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>();
-  const table: string[] = Array.from({ length: SLOT_COUNT }, (_, slot) => defaultBinding(env, slot));
-  for (const row of results) table[row.slot] = row.binding;
-  if (results.length < SLOT_COUNT) {
-    // First use of this directory: persist the defaults, so adding a binding later moves nothing by itself.
-    const defaults = JSON.stringify(table.map((binding, slot) => ({ slot, binding })));
+  let rows = await readSlots(env);
+  if (rows.length < SLOT_COUNT) {
+    // First use of this directory: persist the defaults, so adding a binding later moves nothing by itself;
+    // then read what was persisted (another isolate, with other bindings, may have written its defaults first).
+    const defaults = Array.from({ length: SLOT_COUNT }, (_, slot) => ({ slot, binding: defaultBinding(env, slot) }));
     await env.DB.prepare(
       "INSERT OR IGNORE INTO slots (slot, binding) SELECT json_extract(value, '$.slot'), json_extract(value, '$.binding') FROM json_each(?)",
     )
-      .bind(defaults)
+      .bind(JSON.stringify(defaults))
       .run();
+    rows = await readSlots(env);
   }
+  const table: string[] = Array.from({ length: SLOT_COUNT }, (_, slot) => defaultBinding(env, slot));
+  for (const row of rows) table[row.slot] = row.binding;
   return table;
 }
 
@@ -70,11 +77,6 @@ export async function slotTable(env: Env): Promise<SlotTable> {
     },
   );
   return loading;
-}
-
-/** The cached table, if this isolate has read it. */
-export function cachedSlotTable(): SlotTable | undefined {
-  return cached;
 }
 
 /** Drops the cached table (after meeting a slot fence, or a slot move's switch): the next use reads it again. */
@@ -107,14 +109,27 @@ export const SLOT_FENCED_MARKER = "$finanalyze_slot_fenced";
  */
 export function fenceCheck(d1: { prepare(query: string): D1PreparedStatement }, slot: number): D1PreparedStatement {
   return d1
-    .prepare(
-      `SELECT json_extract('{}', CASE WHEN EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1) THEN '${SLOT_FENCED_MARKER}' ELSE '$.ok' END) AS fenced`,
-    )
+    .prepare(`SELECT ${raiseUnless("NOT EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1)", SLOT_FENCED_MARKER)} AS fenced`)
     .bind(slot);
+}
+
+/** The marker in the SQLite error a slot move's own writes raise when the shard no longer holds their fence. */
+export const FENCE_GONE_MARKER = "$finanalyze_slot_fence_gone";
+
+/**
+ * Leads each write a slot move makes on a shard: an SQLite error (so the batch writes nothing) unless the
+ * shard still holds the slot's fence for `reason` ("moving_in" on the target while copying, "catching_up"
+ * there during the catch-up, "moved_out" on the source while cleaning up). A delivery of a step that outlives its phase (duplicated, slow) would
+ * otherwise copy the old shard's rows over what the user wrote on the new one after the switch, or delete
+ * a slot that has since moved back.
+ */
+export function fenceHeld(db: D1Database, slot: number, reason: "moving_in" | "catching_up" | "moved_out"): D1PreparedStatement {
+  return db
+    .prepare(`SELECT ${raiseUnless("EXISTS (SELECT 1 FROM slot_fences WHERE slot = ?1 AND reason = ?2)", FENCE_GONE_MARKER)} AS held`)
+    .bind(slot, reason);
 }
 
 /** Whether a D1 error is the fence check's. */
 export function isSlotFenced(err: unknown): boolean {
-  const text = `${err instanceof Error ? err.message : String(err)} ${err instanceof Error && err.cause instanceof Error ? err.cause.message : ""}`;
-  return text.includes(`'${SLOT_FENCED_MARKER}'`);
+  return raisedBy(err, SLOT_FENCED_MARKER);
 }

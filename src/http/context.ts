@@ -2,6 +2,7 @@ import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { AuthUser } from "../auth/users";
 import type { Database } from "../db/client";
 import type { RequestD1 } from "../db/request-d1";
+import type { SlotTable } from "../db/shards";
 
 export interface AppEnv {
   Bindings: Env;
@@ -17,6 +18,8 @@ export interface AppEnv {
     db: Database;
     /** The D1 session under `db` (requireAuth's token check rides on its first round trip). */
     d1: RequestD1;
+    /** The slot table this request routes by (read once by requestDatabase, even if the isolate drops it meanwhile). */
+    slots: SlotTable;
   };
 }
 

@@ -2,13 +2,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { type Database, databaseOver } from "../db/client";
 import { RequestD1 } from "../db/request-d1";
 import { fenceGuard, shardDatabase } from "../db/shard-database";
-import { bindingNamed, cachedSlotTable, shardNameFor, slotOf, slotTable } from "../db/shards";
+import { bindingNamed, shardNameFor, slotOf, slotTable } from "../db/shards";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
 export const BOOKMARK_HEADER = "x-d1-bookmark";
 // D1 bookmarks are four hyphenated hex groups (commit position, then a hash); anything else is refused, not passed on.
-const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32,64}$/i;
+// Ours add ".<binding>", the database that answered it: a bookmark means nothing to another database (the
+// directory's after login, the old shard's after a slot move). One without it (sent before) is taken as it is.
+const BOOKMARK = /^([0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32,64})(?:\.(DB|SHARD_\d+))?$/i;
 
 const READS = new Set(["GET", "HEAD"]);
 
@@ -30,29 +32,37 @@ const READS = new Set(["GET", "HEAD"]);
  */
 export const requestDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
   const sent = c.req.header(BOOKMARK_HEADER);
-  if (sent !== undefined && !BOOKMARK.test(sent)) {
+  const parsed = sent === undefined ? undefined : BOOKMARK.exec(sent);
+  if (sent !== undefined && !parsed) {
     throw new ApiError("validation_failed", "Invalid X-D1-Bookmark", {
       errors: [{ path: "X-D1-Bookmark", message: "must be a bookmark an earlier response returned" }],
     });
   }
   const table = await slotTable(c.env);
   const read = READS.has(c.req.method);
-  const constraint = read && sent ? sent : read ? "first-unconstrained" : "first-primary";
+  const [, bookmark, bookmarkOf] = read && parsed ? parsed : [];
+  let database = "DB";
   const d1 = new RequestD1(
     (self) => {
       const user = c.get("user");
-      if (!user) return c.env.DB.withSession(constraint);
-      const session = bindingNamed(c.env, shardNameFor(table, user.id)).withSession(constraint);
-      self.carry(fenceGuard(session, slotOf(user.id)));
+      if (user) database = shardNameFor(table, user.id);
+      // Another database's bookmark: start on this one's primary, which has every write made here.
+      const foreign = bookmark !== undefined && bookmarkOf !== undefined && bookmarkOf.toUpperCase() !== database;
+      if (foreign) self.startedAs("primary");
+      const constraint = !read || foreign ? "first-primary" : (bookmark ?? "first-unconstrained");
+      const session = bindingNamed(c.env, database).withSession(constraint);
+      if (user) self.carry(fenceGuard(session, slotOf(user.id)));
       return session;
     },
-    read && sent ? "bookmark" : read ? "any" : "primary",
+    bookmark ? "bookmark" : read ? "any" : "primary",
   );
   c.set("d1", d1);
+  c.set("slots", table);
   c.set("db", databaseOver(d1));
   await next();
-  const bookmark = (d1.opened ? d1.session.getBookmark() : null) ?? sent;
-  if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
+  const latest = d1.opened ? d1.session.getBookmark() : null;
+  const answer = latest ? `${latest}.${database}` : sent;
+  if (answer) c.res.headers.set(BOOKMARK_HEADER, answer);
 };
 
 /** The request's database handle (the same as `c.var.db`). */
@@ -66,11 +76,21 @@ export function requestDb(c: Context<AppEnv>): Database {
  */
 export function userDatabase(c: Context<AppEnv>, userId: string): Database {
   if (c.get("user")?.id === userId) return c.var.db;
-  return shardDatabase(c.env, userId, cachedSlotTable());
+  return shardDatabase(c.env, userId, c.var.slots);
 }
 
-/** The directory (accounts, throttle counters): `c.var.db` before there is a caller, else a session of its own. */
+const directorySessions = new WeakMap<Context<AppEnv>, Database>();
+
+/**
+ * The directory (accounts, throttle counters): `c.var.db` before there is a caller, else one session of its
+ * own for the request (password change builds statements in the handler and runs them in the throttle's batch).
+ */
 export function directoryDatabase(c: Context<AppEnv>): Database {
   if (!c.get("user")) return c.var.db;
-  return databaseOver(new RequestD1(() => c.env.DB.withSession("first-primary"), "primary"));
+  let directory = directorySessions.get(c);
+  if (!directory) {
+    directory = databaseOver(new RequestD1(() => c.env.DB.withSession("first-primary"), "primary"));
+    directorySessions.set(c, directory);
+  }
+  return directory;
 }

@@ -1,4 +1,5 @@
 import { backgroundWriteContext } from "../analytics/ledger";
+import { isSlotMoving, SLOT_MOVING_DELAY_SECONDS } from "../db/shard-database";
 import { logEvent } from "../lib/log";
 import { APPLY_ROWS_PER_INVOCATION, type ApplyRange, applyRuleToRange } from "./apply";
 import { ruleFromDrizzle } from "./rules.store";
@@ -20,7 +21,8 @@ export function isRuleApplyMessage(body: unknown): body is RuleApplyMessage {
 
 /**
  * One message applies the next slice of rows and queues the one after. A deleted rule ends the run.
- * At-least-once delivery is fine: re-applying a slice changes nothing.
+ * At-least-once delivery is fine: re-applying a slice changes nothing. A slice whose slot is being moved
+ * waits for the move as a fresh message (a retry would spend the attempts and dead-letter the rest).
  */
 export async function consumeRuleApply(messages: readonly Message<unknown>[], env: Env, ctx: ExecutionContext): Promise<void> {
   for (const message of messages) {
@@ -44,6 +46,13 @@ export async function consumeRuleApply(messages: readonly Message<unknown>[], en
       }
       message.ack();
     } catch (err) {
+      if (isSlotMoving(err)) {
+        await env.ANALYTICS_QUEUE.send(body, { delaySeconds: SLOT_MOVING_DELAY_SECONDS }).then(
+          () => message.ack(),
+          () => message.retry({ delaySeconds: SLOT_MOVING_DELAY_SECONDS }),
+        );
+        continue;
+      }
       logEvent("rules.apply_failed", { rule_id: body.rule_id, error: String(err) });
       message.retry();
     }

@@ -18,6 +18,7 @@ import {
   webhookDeliveries,
   webhooks,
 } from "../db/schema";
+import { fenceHeld, slotOf } from "../db/shards";
 
 /**
  * How one per-user table is copied from a slot's old shard to its new one (docs/scaling.md, "Moving a slot").
@@ -106,9 +107,10 @@ function upsertFromJson(table: MovedTable): string {
 /**
  * Copies one page of one user's rows of `table` from `source` to `target`; returns the cursor of the next
  * page, or null when the table is done for this user. Safe to repeat: the same page copied twice leaves
- * the same rows. `bounded` (the copy phase, while the user keeps writing): the table is copied up to the
- * key it reached when its first page was read, so the copy ends however fast rows are added (ids grow with
- * time); what came later is the catch-up's, which runs unbounded with the slot's writes fenced.
+ * the same rows. In the copy phase (the user keeps writing) the table is copied up to the key it reached
+ * when its first page was read, so the copy ends however fast rows are added (ids grow with time); what
+ * came later is the catch-up's, which runs unbounded with the slot's writes fenced. Each phase writes only
+ * while the target holds that phase's fence (see fenceHeld).
  */
 export async function copyPage(
   source: D1Database,
@@ -117,15 +119,20 @@ export async function copyPage(
   userId: string,
   cursor: string | null,
   pageSize: number,
-  bounded = false,
+  phase: "copy" | "catchup",
 ): Promise<string | null> {
-  const position = cursor === null ? await startPosition(source, table, userId, bounded) : decodePosition(cursor);
+  const position = cursor === null ? await startPosition(source, table, userId, phase === "copy") : decodePosition(cursor);
+  const write = (statements: D1PreparedStatement[]) =>
+    target.batch([fenceHeld(target, slotOf(userId), phase === "copy" ? "moving_in" : "catching_up"), ...statements]);
   const next =
     table.mode === "diff"
-      ? await diffPage(source, target, table, userId, position, pageSize)
-      : await replacePage(source, target, table, userId, cursor === null, position, pageSize);
+      ? await diffPage(source, target, write, table, userId, position, pageSize)
+      : await replacePage(source, target, write, table, userId, cursor === null, position, pageSize);
   return next === null ? null : encodePosition({ ...position, after: next });
 }
+
+/** Writes a page's statements on the target, behind the phase's fence check. */
+type PageWrite = (statements: D1PreparedStatement[]) => Promise<unknown>;
 
 /** Where a table's copy for one user stands: past `after`, and (bounded) up to `ceiling`. */
 interface Position {
@@ -158,6 +165,7 @@ async function startPosition(source: D1Database, table: MovedTable, userId: stri
 async function replacePage(
   source: D1Database,
   target: D1Database,
+  write: PageWrite,
   table: MovedTable,
   userId: string,
   first: boolean,
@@ -177,13 +185,14 @@ async function replacePage(
     statements.push(target.prepare(`DELETE FROM ${quote(table.name)} WHERE ${quote(table.userColumn)} = ?1`).bind(userId));
   }
   if (page && page.n > 0) statements.push(target.prepare(upsertFromJson(table)).bind(page.rows));
-  if (statements.length > 0) await target.batch(statements);
+  if (statements.length > 0) await write(statements);
   return page && page.n === pageSize ? String(page.last) : null;
 }
 
 async function diffPage(
   source: D1Database,
   target: D1Database,
+  write: PageWrite,
   table: MovedTable,
   userId: string,
   { after, ceiling }: Position,
@@ -221,18 +230,20 @@ async function diffPage(
       .first<{ rows: string }>();
     statements.push(target.prepare(upsertFromJson(table)).bind(rows?.rows ?? "[]"));
   }
-  if (statements.length > 0) await target.batch(statements);
+  if (statements.length > 0) await write(statements);
   return full ? page.last : null;
 }
 
-/** Deletes one chunk of a user's rows of `table`; returns whether rows remain. */
+/** Deletes one chunk of a user's rows of `table` on the shard the slot moved out of; returns whether rows remain. */
 export async function deleteChunk(db: D1Database, table: MovedTable, userId: string, chunk: number): Promise<boolean> {
   const name = quote(table.name);
-  const result = await db
-    .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${quote(table.userColumn)} = ?1 LIMIT ?2)`)
-    .bind(userId, chunk)
-    .run();
-  return result.meta.changes === chunk;
+  const [, deleted] = await db.batch([
+    fenceHeld(db, slotOf(userId), "moved_out"),
+    db
+      .prepare(`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${quote(table.userColumn)} = ?1 LIMIT ?2)`)
+      .bind(userId, chunk),
+  ]);
+  return deleted?.meta.changes === chunk;
 }
 
 /** A user's row count per moved table. */

@@ -13,7 +13,8 @@ import { copyPage, deleteChunk, MOVED_TABLES, rowCounts } from "./copy";
  *
  * prepare  fence the slot on the TARGET (nothing may write there through a stale slot table)
  * copy     copy every user of the slot, table by table, page by page, while they keep writing on the source
- * fence    fence the slot on the SOURCE: from here its requests answer 503 (retry in a moment)
+ * fence    fence the slot on the SOURCE: from here its requests answer 503 (retry in a moment); the target's
+ *          fence becomes the catch-up's (copy pages written late are refused there)
  * catchup  the same copy again: only what changed since (diffs by etag/id; small tables re-copied)
  * verify   per user: row counts of every table, and the analytics summary, equal on both shards
  * switch   the directory's slot table names the target; the target's fence goes; the source's stays
@@ -59,7 +60,7 @@ const DELETE_CHUNK = 1000;
 /** A move whose row has not changed for this long lost its message: the cron sweep sends it again. */
 export const STALLED_MS = 60_000;
 
-/** Starts moving `slot` to the shard binding `to` (idempotent while a move of the slot is under way). */
+/** Starts moving `slot` to the shard binding `to` (idempotent while that move is under way; a move elsewhere is refused). */
 export async function startSlotMove(env: Env, slot: number, to: string, options: Partial<typeof DEFAULTS> = {}): Promise<MoveRow> {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new RangeError(`slot must be 0-${SLOT_COUNT - 1}`);
   if (!shardBindingNames(env).includes(to)) throw new RangeError(`${to} is not a shard binding`);
@@ -84,6 +85,8 @@ export async function startSlotMove(env: Env, slot: number, to: string, options:
     .bind(slot, from, to, JSON.stringify(cursor), now)
     .run();
   const row = (await readMove(env, slot)) as MoveRow;
+  // A move under way kept its row: the same move again is a no-op, another target is refused.
+  if (row.to_binding !== to) throw new RangeError(`slot ${slot} is being moved to ${row.to_binding}; let that move end first`);
   await env.ANALYTICS_QUEUE.send({ kind: "slot_move", slot, step: row.step } satisfies SlotMoveMessage);
   logEvent("shards.move_started", { slot, from: row.from_binding, to: row.to_binding });
   return row;
@@ -111,14 +114,18 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
       break;
     case "copy":
     case "catchup": {
+      const phase = move.phase;
       const walked = await walkUsers(source, move.slot, cursor, async (user, table, page) =>
-        copyPage(source, target, MOVED_TABLES[table] as (typeof MOVED_TABLES)[number], user, page, cursor.pageSize, move.phase === "copy"),
+        copyPage(source, target, MOVED_TABLES[table] as (typeof MOVED_TABLES)[number], user, page, cursor.pageSize, phase),
       );
-      next = walked ? { phase: move.phase, cursor: walked } : { phase: move.phase === "copy" ? "fence" : "verify", cursor: fresh };
+      next = walked ? { phase, cursor: walked } : { phase: phase === "copy" ? "fence" : "verify", cursor: fresh };
       break;
     }
     case "fence":
       await fence(source, move.slot, "moving_out");
+      // From here the target takes only the catch-up's pages: a copy page read before the fence and written
+      // after the catch-up would put an older version of a row back.
+      await fence(target, move.slot, "catching_up");
       // The slot's writes wait from here: the catch-up goes in full pages, however small the copy's were.
       next = {
         phase: "catchup",
@@ -132,7 +139,7 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
     case "verify": {
       const differences = await verifyUsers(source, target, move.slot);
       if (differences.length > 0) {
-        await source.prepare("DELETE FROM slot_fences WHERE slot = ?").bind(move.slot).run();
+        await unfenceFailed(source, target, move.slot);
         next = { phase: "failed", cursor: fresh, report: { differences } };
       } else next = { phase: "switch", cursor: fresh };
       break;
@@ -170,14 +177,52 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
   )
     .bind(next.phase, JSON.stringify(next.cursor), report, new Date().toISOString(), move.slot, move.step)
     .run();
-  if (saved.meta.changes !== 1) return null; // another delivery of this step got there first
+  if (saved.meta.changes !== 1) {
+    // Another delivery of this step got there first; a late prepare or fence may have fenced too late.
+    if (move.phase === "prepare" || move.phase === "fence") await settleLateFences(env, move);
+    return null;
+  }
   if (next.phase !== move.phase) logEvent("shards.move_phase", { slot: move.slot, phase: next.phase });
   return next.phase === "done" || next.phase === "failed" ? null : { kind: "slot_move", slot: move.slot, step: move.step + 1 };
 }
 
-async function fence(db: D1Database, slot: number, reason: string): Promise<void> {
+/**
+ * A prepare or fence step that lost the race may have written its fence after the move went past it (the
+ * step counter is in the directory, the fences in the shards: no batch holds both). Put back what the move's
+ * phase now says: past its verify, the target holds no fence (a late one would shut the slot's users out for
+ * good); failed, the source holds none and the target its pre-catch-up one.
+ */
+async function settleLateFences(env: Env, stale: MoveRow): Promise<void> {
+  const now = await readMove(env, stale.slot);
+  if (!now || now.to_binding !== stale.to_binding || now.from_binding !== stale.from_binding) return;
+  const target = bindingNamed(env, stale.to_binding);
+  if (["switch", "cleanup", "done"].includes(now.phase)) {
+    await target.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason IN ('moving_in', 'catching_up')").bind(stale.slot).run();
+  } else if (now.phase === "failed") {
+    await unfenceFailed(bindingNamed(env, stale.from_binding), target, stale.slot);
+  }
+}
+
+/**
+ * A failed move: the source serves the slot again (only the catch-up's fence goes, so a late delivery after
+ * a switch never opens an old copy); the target keeps the fence it had before the catch-up, and its copy.
+ */
+async function unfenceFailed(source: D1Database, target: D1Database, slot: number): Promise<void> {
+  await source.prepare("DELETE FROM slot_fences WHERE slot = ? AND reason = 'moving_out'").bind(slot).run();
+  await target.prepare("UPDATE slot_fences SET reason = 'moving_in' WHERE slot = ? AND reason = 'catching_up'").bind(slot).run();
+}
+
+/**
+ * Fences `slot` on a shard. A late step never turns a fence back: "moving_out" never replaces "moved_out"
+ * (cleanup holds on to that), "moving_in" never replaces "catching_up" (the catch-up's pages need it).
+ */
+async function fence(db: D1Database, slot: number, reason: "moving_in" | "catching_up" | "moving_out" | "moved_out"): Promise<void> {
   await db
-    .prepare("INSERT INTO slot_fences (slot, reason, since) VALUES (?1, ?2, ?3) ON CONFLICT (slot) DO UPDATE SET reason = ?2")
+    .prepare(
+      `INSERT INTO slot_fences (slot, reason, since) VALUES (?1, ?2, ?3)
+       ON CONFLICT (slot) DO UPDATE SET reason = ?2
+       WHERE NOT ((?2 = 'moving_out' AND reason = 'moved_out') OR (?2 = 'moving_in' AND reason = 'catching_up'))`,
+    )
     .bind(slot, reason, new Date().toISOString())
     .run();
 }
