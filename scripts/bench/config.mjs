@@ -27,7 +27,10 @@ export const ROUTES = {
   update: "PUT /api/v1/transaction/update/{transaction_id}",
   delete: "DELETE /api/v1/transaction/delete/{transaction_id}",
 };
-export const ROUND_TRIPS = Object.fromEntries(Object.entries(ROUTES).map(([name, route]) => [name, roundTripBudget(route)]));
+export const ROUND_TRIPS = {
+  ...Object.fromEntries(Object.entries(ROUTES).map(([name, route]) => [name, roundTripBudget(route)])),
+  login: roundTripBudget("POST /api/v1/user/login"),
+};
 
 export const ms = (n) => (Number.isInteger(n) || n >= 100 ? n.toFixed(0) : n.toFixed(1));
 export const ms2 = (n) => n.toFixed(2);

@@ -32,7 +32,7 @@ export function report(ctx) {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${r.name.startsWith("reference") ? 1 : (ROUND_TRIPS[r.name] ?? (r.name === "login" ? 2 : 0))} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors}${r.errorDetail ? ` (${r.errorDetail})` : ""} | ${pct(r.ratio)} | ${r.target === undefined ? "" : `>= ${pct(r.target)}`} | ${mark(r.met)} | ${ms2(r.cpuMs)} | ${pct(r.cpuShare)} | ${pct(ref.cpuMs / r.cpuMs)} |`,
+        `| ${r.label} | ${r.name.startsWith("reference") ? 1 : (ROUND_TRIPS[r.name] ?? 0)} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors}${r.errorDetail ? ` (${r.errorDetail})` : ""} | ${pct(r.ratio)} | ${r.target === undefined ? "" : `>= ${pct(r.target)}`} | ${mark(r.met)} | ${ms2(r.cpuMs)} | ${pct(r.cpuShare)} | ${pct(ref.cpuMs / r.cpuMs)} |`,
     ),
   ].join("\n");
   const latencyTable = [
