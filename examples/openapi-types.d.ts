@@ -1833,6 +1833,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     login: {
@@ -2001,6 +2019,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMe: {
@@ -2044,6 +2080,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -2187,6 +2241,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -2224,6 +2296,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -2379,6 +2469,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listAudit: {
@@ -2465,6 +2573,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2631,6 +2757,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listRecurring: {
@@ -2738,6 +2882,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2920,6 +3082,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3138,6 +3318,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     importTransactions: {
@@ -3317,6 +3515,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     exportTransactions: {
@@ -3397,6 +3613,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3514,6 +3748,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getTransaction: {
@@ -3624,6 +3876,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3839,6 +4109,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteTransaction: {
@@ -3944,6 +4232,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4117,6 +4423,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listCategories: {
@@ -4164,6 +4488,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -4309,6 +4651,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCategory: {
@@ -4372,6 +4732,24 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -4537,6 +4915,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteCategory: {
@@ -4646,6 +5042,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listRules: {
@@ -4706,6 +5120,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, invalid or expired bearer token",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -4885,6 +5317,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     testRules: {
@@ -5031,6 +5481,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getRule: {
@@ -5107,6 +5575,24 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -5288,6 +5774,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteRule: {
@@ -5346,6 +5850,24 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "No such resource for this caller",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
                      *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
@@ -5484,6 +6006,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listEvents: {
@@ -5603,6 +6143,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhooks: {
@@ -5683,6 +6241,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5831,6 +6407,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWebhook: {
@@ -5921,6 +6515,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6089,6 +6701,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteWebhook: {
@@ -6172,6 +6802,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6273,6 +6921,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     testWebhook: {
@@ -6356,6 +7022,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6465,6 +7149,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     redeliverWebhookDelivery: {
@@ -6549,6 +7251,24 @@ export interface operations {
                      *           "message": "USD allows at most 2 decimal places"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This account's data is being moved to another database (a few seconds); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://finanalyze.dev/problems/service-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "This account's data is being moved to another database (a few seconds); retry after Retry-After",
+                     *       "request_id": "req_5m7119r1qz2ybambfsygvycx5e"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

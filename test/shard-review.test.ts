@@ -265,6 +265,18 @@ describe("shards under review (issue 17)", () => {
     }
   });
 
+  it("the OpenAPI document lists that 503 (problem+json) on every operation, since each can reach a shard being moved", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    const missing = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => op.responses && !op.responses["503"]?.content?.["application/problem+json"])
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it("a duplicate copy step that outlives its move writes nothing on the shard that now serves the slot", async () => {
     const u = await newUser("stalecopy");
     const auth = { headers: { authorization: `Bearer ${u.token}` } };

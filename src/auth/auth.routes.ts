@@ -26,7 +26,14 @@ export const signUp = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: SignUpSchema } } } },
   responses: {
     201: jsonContent(UserProfileSchema, "The new user"),
-    ...problemResponses("bad_request", "conflict", "payload_too_large", "unsupported_media_type", "validation_failed"),
+    ...problemResponses(
+      "bad_request",
+      "conflict",
+      "payload_too_large",
+      "unsupported_media_type",
+      "validation_failed",
+      "service_unavailable",
+    ),
   },
 });
 
@@ -48,7 +55,14 @@ export const login = createRoute({
   },
   responses: {
     200: jsonContent(LoginResponseSchema, "An access token"),
-    ...problemResponses("bad_request", "payload_too_large", "unsupported_media_type", "validation_failed", "too_many_requests"),
+    ...problemResponses(
+      "bad_request",
+      "payload_too_large",
+      "unsupported_media_type",
+      "validation_failed",
+      "too_many_requests",
+      "service_unavailable",
+    ),
     401: problemResponse("unauthorized", "Incorrect username or password"),
   },
 });

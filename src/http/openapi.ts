@@ -12,13 +12,19 @@ const PROBLEM_DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: "Unsupported Content-Type",
   validation_failed: "The request failed validation; `errors` names each field",
   too_many_requests: "Rate limited; see Retry-After",
+  service_unavailable: "This account's data is being moved to another database (a few seconds); retry after Retry-After",
 };
 
 type ProblemResponse = { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema; example: unknown } } };
 
-/** OpenAPI `responses` entries for the given error codes, all sharing the one Problem schema. */
+/**
+ * OpenAPI `responses` entries for the given error codes, all sharing the one Problem schema. A route that
+ * reaches a user's data (every one that can answer 401) can also meet a slot move's fence: 503 with Retry-After.
+ */
 export function problemResponses(...codes: ErrorCode[]) {
-  return Object.fromEntries(codes.map((code) => [ERROR_CODES[code], problemResponse(code)])) as Record<number, ProblemResponse>;
+  const all: ErrorCode[] =
+    codes.includes("unauthorized") && !codes.includes("service_unavailable") ? [...codes, "service_unavailable"] : codes;
+  return Object.fromEntries(all.map((code) => [ERROR_CODES[code], problemResponse(code)])) as Record<number, ProblemResponse>;
 }
 
 /** One error response; `description` (also the example's detail) for a route whose cause differs from the usual one. */
