@@ -265,6 +265,22 @@ describe("shards under review (issue 17)", () => {
     }
   });
 
+  it("the local slot-move routes answer problem+json for hostile input, never a 500", async () => {
+    const malformed = { method: "POST", body: "{not json", headers: { "content-type": "application/json" } };
+    for (const [path, init, status] of [
+      ["/__dev/slot-move", malformed, 400],
+      ["/__dev/faults", { ...malformed, method: "PUT" }, 400],
+      ["/__dev/slot-move", jsonInit("POST", { slot: 300, to: "SHARD_1" }), 422],
+      ["/__dev/slot-move/abc", {}, 404],
+      ["/__dev/slot-move/1e400", {}, 404],
+      ["/__dev/slot-move/-1", {}, 404],
+    ] as const) {
+      const res = await call(path, init as RequestInit);
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(status);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+
   it("the OpenAPI document lists that 503 (problem+json) on every operation, since each can reach a shard being moved", async () => {
     const doc = (await (await call("/openapi.json")).json()) as {
       paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>>;

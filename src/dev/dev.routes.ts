@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import { Hono } from "hono";
-import { z } from "zod";
+import { type Context, Hono } from "hono";
+import { type ZodType, z } from "zod";
 import { writeContext } from "../analytics/ledger";
 import { sweepStaleSnapshots } from "../analytics/queue";
 import { recomputeSnapshot } from "../analytics/snapshot";
 import { requireAuth } from "../auth/require-auth";
 import { getDb } from "../db/client";
-import { allShards } from "../db/shards";
+import { allShards, SLOT_COUNT } from "../db/shards";
 import type { AppEnv } from "../http/context";
 import { requestDatabase } from "../http/database";
 import { ApiError } from "../http/problem";
@@ -31,6 +31,14 @@ const SlotMoveBody = z.strictObject({
   pages_per_step: z.number().int().min(1).max(100).optional(),
 });
 
+/** A dev route's JSON body, validated: malformed JSON is a 400 and a wrong shape a 422, never a 500. */
+async function devBody<T>(c: Context<AppEnv>, schema: ZodType<T>): Promise<T> {
+  const value = await c.req.json().catch(() => {
+    throw new ApiError("bad_request", "The body is not valid JSON");
+  });
+  return parseOrThrow(schema, value);
+}
+
 const SeedBody = z.strictObject({
   offset: z.number().int().min(0).default(0),
   count: z.number().int().min(1).max(200_000),
@@ -54,7 +62,7 @@ export const devRouter = new Hono<AppEnv>()
     requestDatabase,
   )
   .post("/__dev/seed", requireAuth, async (c) => {
-    const o = parseOrThrow(SeedBody, await c.req.json());
+    const o = await devBody(c, SeedBody);
     const started = Date.now();
     const version = await seedTransactions(writeContext(c), c.get("user").id, {
       offset: o.offset,
@@ -67,7 +75,7 @@ export const devRouter = new Hono<AppEnv>()
     return c.json({ inserted: o.count, version, ms: Date.now() - started });
   })
   .put("/__dev/faults", async (c) => {
-    const faults = parseOrThrow(FaultsBody, await c.req.json());
+    const faults = await devBody(c, FaultsBody);
     const db = getDb(c.env.DB);
     await db.run(sql`DELETE FROM fault_switches`);
     const { consumer_fail_users: users, queue_send_fail_rate: rate, webhook_retry_scale: retryScale } = faults;
@@ -83,7 +91,7 @@ export const devRouter = new Hono<AppEnv>()
   )
   // Starts a slot move (docs/scaling.md); production starts one through the directory (scripts/slot-move.mjs).
   .post("/__dev/slot-move", async (c) => {
-    const o = parseOrThrow(SlotMoveBody, await c.req.json());
+    const o = await devBody(c, SlotMoveBody);
     try {
       const move = await startSlotMove(c.env, o.slot, o.to, { pageSize: o.page_size, pagesPerStep: o.pages_per_step });
       return c.json(move, 202);
@@ -94,7 +102,8 @@ export const devRouter = new Hono<AppEnv>()
     }
   })
   .get("/__dev/slot-move/:slot", async (c) => {
-    const move = await readMove(c.env, Number(c.req.param("slot")));
+    const slot = Number(c.req.param("slot"));
+    const move = Number.isInteger(slot) && slot >= 0 && slot < SLOT_COUNT ? await readMove(c.env, slot) : null;
     if (!move) throw new ApiError("not_found", "No move of that slot");
     return c.json(move);
   })
