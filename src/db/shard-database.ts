@@ -23,7 +23,7 @@ export function isSlotMoving(err: unknown): boolean {
 export const SLOT_MOVING_DELAY_SECONDS = 2;
 
 /** The slot fence as a guard: a fenced slot fails with SlotMovingError and makes this isolate re-read the slot table. */
-export function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
+function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
   return {
     statement: fenceCheck(session, slot),
     accept: () => {},
@@ -35,15 +35,17 @@ export function fenceGuard(session: D1DatabaseSession, slot: number): Rider {
   };
 }
 
+/** A session on a user's shard whose every round trip (through `d1`) carries the slot's fence check first. */
+export function fencedShardSession(d1: RequestD1, shard: D1Database, userId: string, constraint: string): D1DatabaseSession {
+  const session = shard.withSession(constraint);
+  d1.carry(fenceGuard(session, slotOf(userId)));
+  return session;
+}
+
 /** The same outside a request (queue consumers, background jobs): the user's shard, fence-checked on every round trip. */
 export function shardDatabase(env: Env, userId: string, table: SlotTable): Database {
-  const binding = bindingNamed(env, shardNameFor(table, userId));
-  const d1 = new RequestD1((self) => {
-    const session = binding.withSession("first-primary");
-    self.carry(fenceGuard(session, slotOf(userId)));
-    return session;
-  }, "primary");
-  return databaseOver(d1);
+  const shard = bindingNamed(env, shardNameFor(table, userId));
+  return databaseOver(new RequestD1((self) => fencedShardSession(self, shard, userId, "first-primary"), "primary"));
 }
 
 /** `shardDatabase` with the slot table read first (for queue consumers and the cron sweep). */

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type Database, databaseOver } from "../db/client";
 import { RequestD1 } from "../db/request-d1";
-import { fenceGuard, shardDatabase } from "../db/shard-database";
-import { bindingNamed, shardNameFor, slotOf, slotTable } from "../db/shards";
+import { fencedShardSession, shardDatabase } from "../db/shard-database";
+import { bindingNamed, shardNameFor, slotTable } from "../db/shards";
 import type { AppEnv } from "./context";
 import { ApiError } from "./problem";
 
@@ -50,9 +50,8 @@ export const requestDatabase: MiddlewareHandler<AppEnv> = async (c, next) => {
       const foreign = bookmark !== undefined && bookmarkOf !== undefined && bookmarkOf.toUpperCase() !== database;
       if (foreign) self.startedAs("primary");
       const constraint = !read || foreign ? "first-primary" : (bookmark ?? "first-unconstrained");
-      const session = bindingNamed(c.env, database).withSession(constraint);
-      if (user) self.carry(fenceGuard(session, slotOf(user.id)));
-      return session;
+      const binding = bindingNamed(c.env, database);
+      return user ? fencedShardSession(self, binding, user.id, constraint) : binding.withSession(constraint);
     },
     bookmark ? "bookmark" : read ? "any" : "primary",
   );
