@@ -540,6 +540,38 @@ describe("shards under review (issue 17)", () => {
     expect(write.status).toBe(201);
   }, 60_000);
 
+  it("verify goes through a slot's users a few per step (bounded D1 work per step), and a difference on a later page still fails the move", async () => {
+    const u = await newUser("pagedverify");
+    const slot = slotOf(u.id);
+    const from = (await slotTable(env))[slot] as string;
+    const to = shardBindingNames(env).find((name) => name !== from) as string;
+    const source = env[from as "DB"];
+    // Eleven more users in the slot (rows as sign-up writes them), ordered after the real one by id.
+    const now = new Date().toISOString();
+    const extra: string[] = [];
+    for (let n = 0; extra.length < 11; n++) {
+      const id = `usr_zzzzverify${String(n).padStart(6, "0")}`;
+      if (slotOf(id) === slot) extra.push(id);
+    }
+    await source.batch(
+      extra.map((id) =>
+        source
+          .prepare(
+            "INSERT INTO users (id, username, full_name, token_version, slot, created_at, updated_at) VALUES (?, ?, 'V', 0, ?, ?, ?)",
+          )
+          .bind(id, id, slot, now, now),
+      ),
+    );
+    const verify = (await drive(await manualMove(slot, from, to), (phase) => phase === "verify")) as SlotMoveMessage;
+    const last = extra.at(-1) as string;
+    await env[to as "DB"].prepare("DELETE FROM users WHERE id = ?").bind(last).run(); // the 12th user's copy gone wrong
+    await drive(verify);
+    const move = await readMove(env, slot);
+    expect(move?.phase).toBe("failed");
+    expect(move?.step).toBe(verify.step + 2); // 12 users: 10, then 2
+    expect(JSON.parse(move?.report ?? "{}")).toMatchObject({ differences: [{ user_id: last, tables: ["users"] }] });
+  }, 60_000);
+
   it("the first slot table of a directory is the one persisted, even when another isolate wrote its defaults first", async () => {
     const { results: saved } = await env.DB.prepare("SELECT slot, binding FROM slots").all<{ slot: number; binding: string }>();
     const table = await slotTable(env);

@@ -43,6 +43,8 @@ interface Cursor {
   /** Rows per page and pages per step (small in tests, to interleave with writes). */
   pageSize: number;
   pagesPerStep: number;
+  /** Verify: the users found different so far (their checks span several steps). */
+  differences?: unknown[];
 }
 
 interface MoveRow {
@@ -57,6 +59,8 @@ interface MoveRow {
 
 const DEFAULTS = { pageSize: 500, pagesPerStep: 20 };
 const DELETE_CHUNK = 1000;
+/** Users verified per step: each costs about 50 D1 queries (two row counts of every table, two analytics loads). */
+const VERIFY_USERS_PER_STEP = 10;
 /** A move whose row has not changed for this long lost its message: the cron sweep sends it again. */
 export const STALLED_MS = 60_000;
 
@@ -105,7 +109,7 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
   const source = bindingNamed(env, move.from_binding);
   const target = bindingNamed(env, move.to_binding);
   const cursor = JSON.parse(move.cursor ?? "{}") as Cursor;
-  const fresh: Cursor = { ...cursor, user: "", table: 0, page: null };
+  const fresh: Cursor = { ...cursor, user: "", table: 0, page: null, differences: undefined };
   let next: { phase: MovePhase; cursor: Cursor; report?: unknown };
   switch (move.phase) {
     case "prepare":
@@ -137,8 +141,10 @@ export async function advanceSlotMove(env: Env, message: SlotMoveMessage): Promi
       };
       break;
     case "verify": {
-      const differences = await verifyUsers(source, target, move.slot);
-      if (differences.length > 0) {
+      const checked = await verifyUsers(source, target, move.slot, cursor.user, Math.min(cursor.pagesPerStep, VERIFY_USERS_PER_STEP));
+      const differences = [...(cursor.differences ?? []), ...checked.differences];
+      if (checked.last !== null) next = { phase: "verify", cursor: { ...cursor, user: checked.last, differences } };
+      else if (differences.length > 0) {
         await unfenceFailed(source, target, move.slot);
         next = { phase: "failed", cursor: fresh, report: { differences } };
       } else next = { phase: "switch", cursor: fresh };
@@ -257,10 +263,22 @@ async function walkUsers(
   return cursor;
 }
 
-/** Per user of the slot: the row counts of every moved table and the analytics summary, source against target. */
-async function verifyUsers(source: D1Database, target: D1Database, slot: number): Promise<unknown[]> {
+/**
+ * Up to `count` users of the slot after `after` (by id): the row counts of every moved table and the analytics
+ * summary, source against target. `last` is where the next step goes on, or null when the slot is done.
+ */
+async function verifyUsers(
+  source: D1Database,
+  target: D1Database,
+  slot: number,
+  after: string,
+  count: number,
+): Promise<{ differences: unknown[]; last: string | null }> {
   const differences: unknown[] = [];
-  const { results } = await source.prepare("SELECT id FROM users WHERE slot = ?1 ORDER BY id").bind(slot).all<{ id: string }>();
+  const { results } = await source
+    .prepare("SELECT id FROM users WHERE slot = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
+    .bind(slot, after, count)
+    .all<{ id: string }>();
   for (const { id } of results) {
     const [before, after] = await Promise.all([rowCounts(source, id), rowCounts(target, id)]);
     const counts = Object.keys(before).filter((t) => before[t] !== after[t]);
@@ -268,7 +286,7 @@ async function verifyUsers(source: D1Database, target: D1Database, slot: number)
     const analyticsEqual = serializeSummary(a.summary) === serializeSummary(b.summary) && a.version === b.version;
     if (counts.length > 0 || !analyticsEqual) differences.push({ user_id: id, tables: counts, analytics: analyticsEqual });
   }
-  return differences;
+  return { differences, last: results.length === count ? (results.at(-1)?.id ?? null) : null };
 }
 
 /** Queue consumer: one step per message, then the next step's message. */
